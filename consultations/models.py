@@ -1,0 +1,256 @@
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from consultations.status import DISPLAY_ORDER, Status, status_at, status_filter
+
+INDEX_PAGE_SIZE = 10
+
+
+def public_consultations():
+    """Published consultations anyone may see, ready for listing."""
+    return ConsultationPage.objects.live().public().prefetch_related("tags").order_by("-opens_at")
+
+
+class HomePage(Page):
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["consultations.ConsultationIndexPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        groups = {status: [] for status in DISPLAY_ORDER}
+        for consultation in public_consultations().descendant_of(self):
+            groups[consultation.status_at(now)].append(consultation)
+        # Reported consultations are closed ones with a published response.
+        context["consultation_groups"] = [
+            (Status.OPEN, groups[Status.OPEN]),
+            (Status.UPCOMING, groups[Status.UPCOMING]),
+            (Status.CLOSED, groups[Status.CLOSED] + groups[Status.REPORTED]),
+        ]
+        context["consultation_index"] = (
+            ConsultationIndexPage.objects.live().public().child_of(self).first()
+        )
+        return context
+
+
+class ConsultationIndexPage(Page):
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    parent_page_types = ["consultations.HomePage"]
+    subpage_types = ["consultations.ConsultationPage"]
+
+    class Meta:
+        verbose_name = _("consultation index page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        consultations = public_consultations().child_of(self)
+        status = request.GET.get("status", "")
+        if status in Status.values:
+            consultations = consultations.filter(status_filter(status, timezone.now()))
+        else:
+            status = ""
+        tag = request.GET.get("tag", "")
+        if tag:
+            consultations = consultations.filter(tags__slug=tag).distinct()
+        page = Paginator(consultations, INDEX_PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(
+            consultations=page,
+            selected_status=status,
+            selected_tag=tag,
+            statuses=Status.choices,
+            tags=ConsultationPageTag.tags_in_use(),
+        )
+        return context
+
+
+class ConsultationPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "consultations.ConsultationPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    @staticmethod
+    def tags_in_use():
+        from taggit.models import Tag
+
+        return Tag.objects.filter(consultations_consultationpagetag_items__isnull=False).distinct()
+
+
+class ConsultationPage(Page):
+    """A draft policy put to the public: its sections, its questions, its dates."""
+
+    summary = models.TextField(_("summary"), help_text=_("One or two paragraphs, plain language."))
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    # Set when the planners' response ("what we heard") is published.
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True, editable=False)
+    responsible_office = models.CharField(_("responsible office"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    tags = ClusterTaggableManager(through=ConsultationPageTag, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("Dates")),
+        MultiFieldPanel(
+            [
+                FieldPanel("responsible_office"),
+                FieldPanel("contact_email"),
+                FieldPanel("contact_phone"),
+            ],
+            heading=_("Responsible office"),
+        ),
+        FieldPanel("tags"),
+        InlinePanel("sections", heading=_("Sections of the draft"), label=_("Section")),
+        InlinePanel("questions", heading=_("Questions"), label=_("Question")),
+        InlinePanel("documents", heading=_("Documents"), label=_("Document")),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("responsible_office"),
+        index.RelatedFields("sections", [index.SearchField("heading"), index.SearchField("body")]),
+        index.RelatedFields("questions", [index.SearchField("text")]),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+        index.FilterField("opens_at"),
+        index.FilterField("closes_at"),
+    ]
+    api_fields = [
+        APIField("summary"),
+        APIField("opens_at"),
+        APIField("closes_at"),
+        APIField("status"),
+        APIField("responsible_office"),
+        APIField("tags"),
+        APIField("sections"),
+        APIField("questions"),
+    ]
+
+    parent_page_types = ["consultations.ConsultationIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        indexes = [models.Index(fields=["opens_at", "closes_at"], name="consultation_dates_idx")]
+
+    def clean(self):
+        super().clean()
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The closing date must be after the opening.")})
+
+    def status_at(self, now):
+        return status_at(self.opens_at, self.closes_at, self.reported_at, now)
+
+    @property
+    def status(self):
+        return self.status_at(timezone.now())
+
+    @cached_property
+    def ordered_sections(self):
+        return list(self.sections.select_related("version").order_by("sort_order"))
+
+    @cached_property
+    def ordered_questions(self):
+        return list(self.questions.order_by("sort_order"))
+
+
+class ConsultationSection(Orderable):
+    """A part of the draft policy. Its primary key is the stable id comments
+    anchor to: Wagtail keeps child rows' keys across revisions."""
+
+    page = ParentalKey(ConsultationPage, on_delete=models.CASCADE, related_name="sections")
+    heading = models.CharField(_("heading"), max_length=200)
+    body = RichTextField(_("text"))
+
+    panels = [FieldPanel("heading"), FieldPanel("body")]
+    api_fields = [APIField("heading"), APIField("body")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.heading
+
+    def fingerprint(self):
+        return hashlib.sha256(f"{self.heading}\x00{self.body}".encode()).hexdigest()
+
+    @property
+    def changed_at(self):
+        version = getattr(self, "version", None)
+        return version.changed_at if version else None
+
+
+class SectionVersion(models.Model):
+    """When a section's published text last changed. Kept outside the page's
+    revisions (which would carry stale copies) and updated on publish."""
+
+    section = models.OneToOneField(
+        ConsultationSection, on_delete=models.CASCADE, primary_key=True, related_name="version"
+    )
+    fingerprint = models.CharField(max_length=64)
+    changed_at = models.DateTimeField()
+
+
+class ConsultationQuestion(Orderable):
+    """A question put to the public; its primary key is its stable id."""
+
+    page = ParentalKey(ConsultationPage, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(_("question"), max_length=300)
+    help_text = models.TextField(_("help text"), blank=True)
+
+    panels = [FieldPanel("text"), FieldPanel("help_text")]
+    api_fields = [APIField("text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.text
+
+
+class ConsultationDocument(Orderable):
+    page = ParentalKey(ConsultationPage, on_delete=models.CASCADE, related_name="documents")
+    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(
+        _("label"), max_length=200, blank=True, help_text=_("Defaults to the document's title.")
+    )
+
+    panels = [FieldPanel("document"), FieldPanel("label")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    @property
+    def title(self):
+        return self.label or self.document.title

@@ -1,0 +1,15 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from consultations.models import public_consultations
+
+SEARCH_PAGE_SIZE = 10
+MAX_QUERY_LENGTH = 200
+
+
+def search(request):
+    """Search published consultations (Wagtail's page search backend)."""
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    results = public_consultations().search(query) if query else []
+    page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "consultations/search.html", {"query": query, "results": page})
