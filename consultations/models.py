@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -201,7 +202,10 @@ class ConsultationSection(Orderable):
         return self.heading
 
     def fingerprint(self):
-        return hashlib.sha256(f"{self.heading}\x00{self.body}".encode()).hexdigest()
+        """A digest of what a reader sees: the editor's round trips rewrite
+        the HTML (block keys, attributes) without changing the words."""
+        text = " ".join(strip_tags(self.body).split())
+        return hashlib.sha256(f"{self.heading.strip()}\x00{text}".encode()).hexdigest()
 
     @property
     def changed_at(self):
@@ -218,6 +222,9 @@ class SectionVersion(models.Model):
     )
     fingerprint = models.CharField(max_length=64)
     changed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.section_id} @ {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class ConsultationQuestion(Orderable):

@@ -131,14 +131,13 @@ class Services:
         while not ready():
             self.check_interrupted()
             if proc.poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited with code {proc.returncode}:\n{tail(self.tmp / f'{name}.log')}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{name} not ready after {READY_TIMEOUT:.0f} s:\n{tail(self.tmp / f'{name}.log')}"
-                )
-            time.sleep(0.02)
+                problem = f"exited with code {proc.returncode}"
+            elif time.monotonic() > deadline:
+                problem = f"not ready after {READY_TIMEOUT:.0f} s"
+            else:
+                time.sleep(0.02)
+                continue
+            raise RuntimeError(f"{name} {problem}:\n{tail(self.tmp / f'{name}.log')}")
 
     def start_postgres(self) -> tuple[str, str]:
         bindir = pg_bindir()
@@ -152,23 +151,24 @@ class Services:
             # Popen switches user itself (like runuser) so we hold the real
             # postmaster pid and can ask it for a fast shutdown.
             as_pg = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+        initdb = [bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"]
+        # C.UTF-8: plain code point ordering, but upper()/lower() that know non-ASCII letters.
+        initdb += ["--no-instructions", "--encoding=UTF8", "--locale=C.UTF-8"]
         with open(self.tmp / "postgres.log", "ab") as out:
-            initdb = subprocess.run(
-                [bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "--no-instructions",
-                 "--encoding=UTF8", "--locale=C.UTF-8"],  # C ordering, but upper()/lower() that know non-ASCII letters
-                stdout=out, stderr=subprocess.STDOUT, cwd=self.tmp, **as_pg,
-            )  # fmt: skip
-        if initdb.returncode:
+            done = subprocess.run(initdb, stdout=out, stderr=out, cwd=self.tmp, **as_pg)
+        if done.returncode:
             raise RuntimeError(f"initdb failed:\n{tail(self.tmp / 'postgres.log')}")
         port = free_port()
-        proc = self.spawn(
-            "postgres",
-            [bindir / "postgres", "-D", data, "-p", port, "-k", sockdir,
-             "-c", "listen_addresses=127.0.0.1",
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            signal.SIGINT,  # "fast" shutdown: disconnect clients, don't wait for them
-            cwd=self.tmp, **as_pg,
-        )  # fmt: skip
+        server = [bindir / "postgres", "-D", data, "-p", port, "-k", sockdir]
+        for setting in (
+            "listen_addresses=127.0.0.1",
+            "fsync=off",  # durability is pointless for a throwaway cluster, and slow
+            "synchronous_commit=off",
+            "full_page_writes=off",
+        ):
+            server += ["-c", setting]
+        # SIGINT is PostgreSQL's "fast" shutdown: disconnect clients instead of waiting for them.
+        proc = self.spawn("postgres", server, signal.SIGINT, cwd=self.tmp, **as_pg)
         client = ["-h", "127.0.0.1", "-p", str(port), "-U", "postgres"]
         isready = [bindir / "pg_isready", "-q", *client]
         self.wait_until("postgres", proc, lambda: subprocess.run(isready).returncode == 0)
@@ -180,23 +180,9 @@ class Services:
         if not binary:
             raise RuntimeError("redis-server not found (Debian: apt-get install redis-server)")
         port = free_port()
-        proc = self.spawn(
-            "redis",
-            [
-                binary,
-                "--port",
-                port,
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.tmp,
-            ],
-            signal.SIGTERM,
-        )
+        cmd = [binary, "--port", port, "--bind", "127.0.0.1", "--dir", self.tmp]
+        cmd += ["--save", "", "--appendonly", "no"]  # nothing to disk
+        proc = self.spawn("redis", cmd, signal.SIGTERM)
         self.wait_until("redis", proc, lambda: redis_ping(port))
         return "REDIS_URL", f"redis://127.0.0.1:{port}/0"
 

@@ -16,4 +16,9 @@ ACCOUNT_RATE_LIMITS = False
 # A file, not memory, for SQLite tests, so that a server process started by a
 # browser test sees the same database as the test.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
+
+# Static files straight from the source folders: the browser tests' server
+# runs without collectstatic.
+WHITENOISE_USE_FINDERS = True

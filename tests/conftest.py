@@ -1,0 +1,55 @@
+import pytest
+
+from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
+from tests.factories import (
+    ConsultationIndexPageFactory,
+    ConsultationPageFactory,
+    UserFactory,
+    home_page,
+)
+
+
+@pytest.fixture
+def home(db):
+    return home_page()
+
+
+@pytest.fixture
+def index(home):
+    return ConsultationIndexPageFactory(parent=home)
+
+
+@pytest.fixture
+def make_consultation(index):
+    """Create a published consultation under the index: make_consultation(**fields)."""
+
+    def make(**kwargs):
+        kwargs.setdefault("parent", index)
+        return ConsultationPageFactory(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    def make(*roles, **kwargs):
+        return UserFactory(roles=list(roles), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def citizen(make_user):
+    return make_user(CITIZEN)
+
+
+@pytest.fixture
+def role_users(make_user):
+    """One user per role, plus an anonymous placeholder (None)."""
+    return {
+        "anonymous": None,
+        CITIZEN: make_user(CITIZEN),
+        MODERATOR: make_user(MODERATOR),
+        PLANNER: make_user(PLANNER),
+        EDITOR: make_user(EDITOR),
+    }

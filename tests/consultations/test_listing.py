@@ -1,0 +1,91 @@
+"""Home page ordering and the index page's filters and pagination."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from consultations.models import INDEX_PAGE_SIZE
+
+
+@pytest.fixture
+def mixed(make_consultation):
+    now = timezone.now()
+    return [
+        make_consultation(
+            title="Cerrada uno",
+            opens_at=now - timedelta(days=40),
+            closes_at=now - timedelta(days=1),
+        ),
+        make_consultation(
+            title="Próxima uno", opens_at=now + timedelta(days=5), closes_at=now + timedelta(days=9)
+        ),
+        make_consultation(title="Abierta uno", tags=["agua"]),
+        make_consultation(title="Abierta dos", tags=["movilidad"]),
+    ]
+
+
+def test_home_lists_open_then_upcoming_then_closed(client, home, mixed):
+    content = client.get(home.url).content.decode()
+    positions = [content.index(title) for title in ("Abierta", "Próxima uno", "Cerrada uno")]
+    assert positions == sorted(positions)
+    assert content.index('id="group-open"') < content.index('id="group-upcoming"')
+    assert content.index('id="group-upcoming"') < content.index('id="group-closed"')
+
+
+def test_home_omits_drafts(client, home, make_consultation):
+    make_consultation(title="Borrador secreto", publish=False)
+    assert "Borrador secreto" not in client.get(home.url).content.decode()
+
+
+def titles(response):
+    return {page.title for page in response.context["consultations"]}
+
+
+def test_index_filters_by_status(client, index, mixed):
+    assert titles(client.get(index.url, {"status": "open"})) == {"Abierta uno", "Abierta dos"}
+    assert titles(client.get(index.url, {"status": "upcoming"})) == {"Próxima uno"}
+    assert titles(client.get(index.url, {"status": "closed"})) == {"Cerrada uno"}
+    assert titles(client.get(index.url, {"status": "reported"})) == set()
+
+
+def test_index_filters_by_tag_and_status_together(client, index, mixed):
+    assert titles(client.get(index.url, {"tag": "agua"})) == {"Abierta uno"}
+    assert titles(client.get(index.url, {"tag": "agua", "status": "closed"})) == set()
+
+
+def test_index_ignores_unknown_filter_values(client, index, mixed):
+    response = client.get(index.url, {"status": "<script>", "page": "abc"})
+    assert response.status_code == 200
+    assert len(titles(response)) == 4
+    assert b"<script>" not in response.content
+    assert titles(client.get(index.url, {"tag": "no-existe"})) == set()
+
+
+def test_index_paginates(client, index, make_consultation, django_assert_max_num_queries):
+    for n in range(INDEX_PAGE_SIZE + 3):
+        make_consultation(title=f"Consulta número {n}", tags=["común"])
+    with django_assert_max_num_queries(20):
+        first = client.get(index.url)
+    second = client.get(index.url, {"page": 2})
+    assert len(first.context["consultations"]) == INDEX_PAGE_SIZE
+    assert len(second.context["consultations"]) == 3
+    assert titles(first).isdisjoint(titles(second))
+    # Past the last page shows the last page rather than an error.
+    assert titles(client.get(index.url, {"page": 99})) == titles(second)
+
+
+def test_page_search_finds_by_section_text(client, make_consultation):
+    make_consultation(title="Agua potable", sections=[("Tarifas", "Cobro por consumo de agua")])
+    make_consultation(title="Alumbrado")
+    response = client.get("/search/", {"q": "tarifas"})
+    assert response.status_code == 200
+    assert [page.title for page in response.context["results"]] == ["Agua potable"]
+
+
+def test_page_search_handles_empty_and_huge_queries(client, make_consultation):
+    make_consultation(title="Agua potable")
+    assert client.get("/search/").status_code == 200
+    response = client.get("/search/", {"q": "agua " * 2000})
+    assert response.status_code == 200
+    assert len(response.context["query"]) <= 200

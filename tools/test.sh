@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole `make test` flow: Debian packages, virtualenv and dev requirements,
+# then the lint gate and test suite (tools/test-inside.sh) with throwaway
+# PostgreSQL, Redis and osmem servers (tools/services.py). Safe to rerun; the
+# install steps are skipped when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$EPOCHREALTIME
+PYTHON=${PYTHON:-python3}
+
+finish() {
+  local rc=$?
+  awk -v s="$start" -v e="$EPOCHREALTIME" -v rc="$rc" \
+    'BEGIN { printf "make test: %s in %.1f s\n", rc ? "FAILED (exit " rc ")" : "passed", e - s }'
+}
+trap finish EXIT
+
+have_postgres() {
+  { command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/postgres" ]; } ||
+    compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null
+}
+
+missing=()
+have_postgres || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v msgfmt >/dev/null || missing+=(gettext)
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: missing Debian packages: ${missing[*]}" >&2
+    echo "test.sh: install them with: sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "test.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+stamp=.venv/.dev-installed
+if [ ! -e "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ requirements-dev.txt -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q -r requirements-dev.txt
+  touch "$stamp"
+fi
+
+.venv/bin/python tools/services.py -- bash tools/test-inside.sh
