@@ -167,8 +167,14 @@ def load_demo(now=None):
             responsible_office=spec["office"],
             contact_email=spec["email"],
             contact_phone=spec["phone"],
-            sections=[ConsultationSection(heading=h, body=b) for h, b in spec["sections"]],
-            questions=[ConsultationQuestion(text=text) for text in spec["questions"]],
+            sections=[
+                ConsultationSection(heading=h, body=b, sort_order=i)
+                for i, (h, b) in enumerate(spec["sections"])
+            ],
+            questions=[
+                ConsultationQuestion(text=text, sort_order=i)
+                for i, text in enumerate(spec["questions"])
+            ],
         )
         page.tags.add(*spec["tags"])
         index.add_child(instance=page)

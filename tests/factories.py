@@ -76,8 +76,13 @@ class ConsultationPageFactory(_PageFactory):
     @classmethod
     def _build_page(cls, model_class, sections=(), questions=(), tags=(), **kwargs):
         page = model_class(
-            sections=[ConsultationSection(heading=h, body=f"<p>{b}</p>") for h, b in sections],
-            questions=[ConsultationQuestion(text=text) for text in questions],
+            sections=[
+                ConsultationSection(heading=h, body=f"<p>{b}</p>", sort_order=i)
+                for i, (h, b) in enumerate(sections)
+            ],
+            questions=[
+                ConsultationQuestion(text=text, sort_order=i) for i, text in enumerate(questions)
+            ],
             **kwargs,
         )
         page.tags.add(*tags)

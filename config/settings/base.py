@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "config.i18n.language_switch",
             ],
         },
     },
@@ -181,6 +182,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Public consultations, their comments, moderation and summaries.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["config.api_schema.public_api_only"],
 }
 
 # Puente: demo accounts are created only when this is true (local demo mode).
