@@ -91,3 +91,22 @@ class ConsultationPageFactory(_PageFactory):
 
 def home_page():
     return HomePage.objects.get()
+
+
+def ensure_site():
+    """Rebuild what migrations create (page tree root, home page, site, role
+    groups) after a transactional test's flush emptied the tables."""
+    from wagtail.models import Locale, Page, Site
+
+    from accounts.roles import ensure_role_groups
+
+    ensure_role_groups()
+    if HomePage.objects.exists():
+        return home_page()
+    Locale.objects.get_or_create(language_code="es-mx")
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    home = root.add_child(instance=HomePage(title="Puente", slug="inicio"))
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "localhost", "root_page": home}
+    )
+    return home
