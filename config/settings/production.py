@@ -2,7 +2,7 @@
 
 Required: SECRET_KEY, ALLOWED_HOSTS (comma-separated), DATABASE_URL,
 REDIS_URL. Optional: ELASTICSEARCH_URL (database search without it),
-SITE_URL, EMAIL_URL-style settings below, CSRF_TRUSTED_ORIGINS.
+SITE_URL, CSRF_TRUSTED_ORIGINS, EMAIL_HOST and the other EMAIL_* below.
 """
 
 import os
