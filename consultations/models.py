@@ -19,6 +19,7 @@ from wagtail.search import index
 from consultations.status import DISPLAY_ORDER, Status, status_at, status_filter
 
 INDEX_PAGE_SIZE = 10
+HOME_GROUP_SIZE = 6
 
 
 def public_consultations():
@@ -26,13 +27,20 @@ def public_consultations():
     return ConsultationPage.objects.live().public().prefetch_related("tags").order_by("-opens_at")
 
 
-class HomePage(Page):
+class IntroPage(Page):
+    """A page whose own content is one introduction above a listing."""
+
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     api_fields = [APIField("intro")]
 
+    class Meta:
+        abstract = True
+
+
+class HomePage(IntroPage):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["consultations.ConsultationIndexPage"]
     max_count = 1
@@ -47,10 +55,11 @@ class HomePage(Page):
         for consultation in public_consultations().descendant_of(self):
             groups[consultation.status_at(now)].append(consultation)
         # Reported consultations are closed ones with a published response.
+        # Each group shows its newest few; the index page lists them all.
         context["consultation_groups"] = [
-            (Status.OPEN, groups[Status.OPEN]),
-            (Status.UPCOMING, groups[Status.UPCOMING]),
-            (Status.CLOSED, groups[Status.CLOSED] + groups[Status.REPORTED]),
+            (Status.OPEN, groups[Status.OPEN][:HOME_GROUP_SIZE]),
+            (Status.UPCOMING, groups[Status.UPCOMING][:HOME_GROUP_SIZE]),
+            (Status.CLOSED, (groups[Status.CLOSED] + groups[Status.REPORTED])[:HOME_GROUP_SIZE]),
         ]
         context["consultation_index"] = (
             ConsultationIndexPage.objects.live().public().child_of(self).first()
@@ -58,13 +67,7 @@ class HomePage(Page):
         return context
 
 
-class ConsultationIndexPage(Page):
-    intro = RichTextField(_("introduction"), blank=True)
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    search_fields = Page.search_fields + [index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
+class ConsultationIndexPage(IntroPage):
     parent_page_types = ["consultations.HomePage"]
     subpage_types = ["consultations.ConsultationPage"]
 

@@ -89,3 +89,19 @@ def test_page_search_handles_empty_and_huge_queries(client, make_consultation):
     response = client.get("/search/", {"q": "agua " * 2000})
     assert response.status_code == 200
     assert len(response.context["query"]) <= 200
+
+
+def test_home_shows_the_newest_few_of_each_group(client, home, make_consultation):
+    from consultations.models import HOME_GROUP_SIZE
+
+    now = timezone.now()
+    for n in range(HOME_GROUP_SIZE + 2):
+        make_consultation(
+            title=f"Cerrada {n:02d}",
+            opens_at=now - timedelta(days=60 - n),
+            closes_at=now - timedelta(days=1),
+        )
+    closed = dict(client.get(home.url).context["consultation_groups"])["closed"]
+    assert [page.title for page in closed] == [
+        f"Cerrada {n:02d}" for n in reversed(range(2, HOME_GROUP_SIZE + 2))
+    ]
