@@ -41,7 +41,7 @@ OPEN = {
     "closes": timedelta(days=35),
     "sections": [
         (
-            "1. Por qué este programa",
+            "Por qué este programa",
             "<p>Hoy la mayoría de los trámites y avisos del municipio siguen llegando "
             "por ventanilla o en papel. Quien trabaja en horario de oficina o vive lejos "
             "del centro casi nunca puede opinar sobre las decisiones que le afectan.</p>"
@@ -50,7 +50,7 @@ OPEN = {
             "fuera a quien no tiene conexión.</p>",
         ),
         (
-            "2. Participación en línea y presencial",
+            "Participación en línea y presencial",
             "<p>Cada consulta pública se publicará en esta plataforma y, al mismo "
             "tiempo, en módulos de atención en las delegaciones, donde personal del "
             "municipio capturará las opiniones de quien lo prefiera en persona.</p>"
@@ -58,13 +58,13 @@ OPEN = {
             "comunitaria, carteles y mensajes a quienes se suscriban.</p>",
         ),
         (
-            "3. Información pública y datos abiertos",
+            "Información pública y datos abiertos",
             "<p>El municipio publicará en formatos abiertos el presupuesto, las obras en "
             "curso, los contratos y los indicadores de servicios como agua, alumbrado y "
             "recolección de basura, con actualizaciones al menos cada mes.</p>",
         ),
         (
-            "4. Seguimiento y rendición de cuentas",
+            "Seguimiento y rendición de cuentas",
             "<p>Al cerrar cada consulta, el área responsable publicará qué se escuchó y "
             "qué hará al respecto, enlazando a los comentarios que atiende. Cada "
             "compromiso tendrá una fecha y un avance visible para todas las personas.</p>",

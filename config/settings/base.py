@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SITE_DIR = BASE_DIR / "site"
@@ -122,7 +121,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Puente <no-reply@loca
 
 # Internationalisation: Mexican Spanish first, English second.
 LANGUAGE_CODE = "es-mx"
-LANGUAGES = [("es-mx", _("Spanish")), ("en", _("English"))]
+# Each language is named in itself, as the language switch shows it.
+LANGUAGES = [("es-mx", "Español (México)"), ("en", "English")]
 LOCALE_PATHS = [SITE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

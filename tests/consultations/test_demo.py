@@ -33,7 +33,7 @@ def test_loader_creates_an_open_a_closed_and_an_upcoming_consultation():
     main = pages["puentes-digitales"]
     assert len(main.ordered_questions) == 3
     assert len(main.ordered_sections) >= 3
-    assert main.ordered_sections[0].heading.startswith("1.")
+    assert main.ordered_sections[0].heading == "Por qué este programa"
 
 
 @pytest.mark.django_db
