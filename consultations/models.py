@@ -185,6 +185,10 @@ class ConsultationPage(Page):
     def ordered_questions(self):
         return list(self.questions.order_by("sort_order"))
 
+    @cached_property
+    def ordered_documents(self):
+        return list(self.documents.select_related("document").order_by("sort_order"))
+
 
 class ConsultationSection(Orderable):
     """A part of the draft policy. Its primary key is the stable id comments

@@ -105,3 +105,26 @@ def test_home_shows_the_newest_few_of_each_group(client, home, make_consultation
     assert [page.title for page in closed] == [
         f"Cerrada {n:02d}" for n in reversed(range(2, HOME_GROUP_SIZE + 2))
     ]
+
+
+def test_consultation_page_links_its_documents(
+    client, make_consultation, django_assert_max_num_queries
+):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+
+    from consultations.models import ConsultationDocument
+
+    page = make_consultation()
+    document = Document.objects.create(
+        title="Borrador completo", file=ContentFile(b"%PDF-1.4", name="borrador.pdf")
+    )
+    ConsultationDocument.objects.create(page=page, document=document, sort_order=0)
+    ConsultationDocument.objects.create(
+        page=page, document=document, label="Anexo técnico", sort_order=1
+    )
+    with django_assert_max_num_queries(13):  # Wagtail routing + one per child table
+        html = client.get(page.url).content.decode()
+    assert html.count(f'href="{document.url}"') == 2
+    assert "Borrador completo" in html and "Anexo técnico" in html
+    assert "(PDF)" in html
