@@ -12,4 +12,9 @@ def language_switch(request):
     would be read as a page called "en"; handing it the default-language
     address lets it translate to any language.
     """
-    return {"language_switch_next": translate_url(request.get_full_path(), settings.LANGUAGE_CODE)}
+    return {
+        "language_switch_next": translate_url(request.get_full_path(), settings.LANGUAGE_CODE),
+        # Editors write in the default language (content is not translated):
+        # content marked with it is read correctly on English pages too.
+        "content_language": settings.LANGUAGE_CODE,
+    }

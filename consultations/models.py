@@ -16,7 +16,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from consultations.status import DISPLAY_ORDER, Status, status_at, status_filter
+from consultations.status import Status, status_at, status_filter
 
 INDEX_PAGE_SIZE = 10
 HOME_GROUP_SIZE = 6
@@ -51,15 +51,17 @@ class HomePage(IntroPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        groups = {status: [] for status in DISPLAY_ORDER}
-        for consultation in public_consultations().descendant_of(self):
-            groups[consultation.status_at(now)].append(consultation)
-        # Reported consultations are closed ones with a published response.
+        consultations = public_consultations().descendant_of(self)
         # Each group shows its newest few; the index page lists them all.
+        # Reported consultations are closed ones with a published response.
+        closed = status_filter(Status.CLOSED, now) | status_filter(Status.REPORTED, now)
         context["consultation_groups"] = [
-            (Status.OPEN, groups[Status.OPEN][:HOME_GROUP_SIZE]),
-            (Status.UPCOMING, groups[Status.UPCOMING][:HOME_GROUP_SIZE]),
-            (Status.CLOSED, (groups[Status.CLOSED] + groups[Status.REPORTED])[:HOME_GROUP_SIZE]),
+            (status, list(consultations.filter(condition)[:HOME_GROUP_SIZE]))
+            for status, condition in (
+                (Status.OPEN, status_filter(Status.OPEN, now)),
+                (Status.UPCOMING, status_filter(Status.UPCOMING, now)),
+                (Status.CLOSED, closed),
+            )
         ]
         context["consultation_index"] = (
             ConsultationIndexPage.objects.live().public().child_of(self).first()
@@ -91,7 +93,7 @@ class ConsultationIndexPage(IntroPage):
             selected_status=status,
             selected_tag=tag,
             statuses=Status.choices,
-            tags=ConsultationPageTag.tags_in_use(),
+            tags=ConsultationPageTag.tags_of(public_consultations().child_of(self)),
         )
         return context
 
@@ -102,10 +104,19 @@ class ConsultationPageTag(TaggedItemBase):
     )
 
     @staticmethod
-    def tags_in_use():
+    def tags_of(consultations):
+        """The tags used by `consultations` (so drafts' tags stay private)."""
         from taggit.models import Tag
 
-        return Tag.objects.filter(consultations_consultationpagetag_items__isnull=False).distinct()
+        return (
+            Tag.objects.filter(
+                consultations_consultationpagetag_items__content_object__in=consultations.values(
+                    "pk"
+                )
+            )
+            .distinct()
+            .order_by("name")
+        )
 
 
 class ConsultationPage(Page):

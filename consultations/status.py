@@ -12,10 +12,6 @@ class Status(models.TextChoices):
     REPORTED = "reported", _("Reported")
 
 
-# How the home page orders them: what can be joined now comes first.
-DISPLAY_ORDER = (Status.OPEN, Status.UPCOMING, Status.CLOSED, Status.REPORTED)
-
-
 def status_at(opens_at, closes_at, reported_at, now):
     """Open from opens_at (inclusive) until closes_at (exclusive)."""
     if reported_at is not None and reported_at <= now:

@@ -15,11 +15,13 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://puente:secret@db.internal:5432/puente",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "ELASTICSEARCH_URL": "http://search.internal:9200",
+    "SITE_URL": "https://consulta.municipio.example",
 }
 
 
 def manage(*args, env):
-    # Only what production would have: none of the test run's own variables.
+    # Only what production would have: none of the test run's own variables
+    # (the browser tests' session fixture sets DJANGO_ALLOW_ASYNC_UNSAFE).
     leaked = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in leaked}
     return subprocess.run(
@@ -38,7 +40,9 @@ def test_check_deploy_passes_with_no_warnings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "SITE_URL"]
+)
 def test_production_refuses_to_start_without_required_variables(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = manage("check", env=env)

@@ -1,8 +1,8 @@
 """Production: every secret and service address comes from the environment.
 
 Required: SECRET_KEY, ALLOWED_HOSTS (comma-separated), DATABASE_URL,
-REDIS_URL. Optional: ELASTICSEARCH_URL (database search without it),
-SITE_URL, CSRF_TRUSTED_ORIGINS, EMAIL_HOST and the other EMAIL_* below.
+REDIS_URL, SITE_URL. Optional: ELASTICSEARCH_URL (database search without it),
+CSRF_TRUSTED_ORIGINS, EMAIL_HOST and the other EMAIL_* below.
 """
 
 import os
@@ -22,12 +22,17 @@ def _required(name):
 DEBUG = False
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
+# Links in e-mails and the admin point here, e.g. https://consulta.municipio.gob.mx
+WAGTAILADMIN_BASE_URL = _required("SITE_URL")
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 DATABASES = {
     "default": dj_database_url.parse(
-        _required("DATABASE_URL"), conn_max_age=60, conn_health_checks=True
+        # Persistent connections leak under ASGI (each request's sync code
+        # runs in its own thread): keep them per request.
+        _required("DATABASE_URL"),
+        conn_max_age=0,
     )
 }
 REDIS_URL = _required("REDIS_URL")

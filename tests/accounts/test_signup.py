@@ -81,7 +81,29 @@ def test_password_reset_sends_a_link(client, make_user):
     response = client.post("/accounts/password/reset/", {"email": "ana@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[0].body)
+    # allauth moves the key into the session and redirects to a key-less form.
+    form_url = client.get(link.group(1))["Location"]
+    new_password = "otra-contraseña-nueva-7"
+    response = client.post(form_url, {"password1": new_password, "password2": new_password})
+    assert response.status_code == 302
+    client.logout()
+    assert client.login(email="ana@example.com", password=new_password)
+    assert not client.login(email="ana@example.com", password="contraseña-segura-123")
+
+
+@pytest.mark.django_db
+def test_admin_sign_in_goes_through_allauth(client, make_user):
+    """Wagtail's own login form would skip e-mail verification and rate limits."""
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/admin/"
+    assert client.get("/admin/")["Location"].startswith("/accounts/login/")
+    unverified = make_user(CITIZEN, email="nueva@example.com")
+    client.post(
+        "/admin/login/", {"username": unverified.email, "password": "contraseña-segura-123"}
+    )
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.django_db

@@ -123,8 +123,37 @@ def test_consultation_page_links_its_documents(
     ConsultationDocument.objects.create(
         page=page, document=document, label="Anexo técnico", sort_order=1
     )
-    with django_assert_max_num_queries(13):  # Wagtail routing + one per child table
+    with django_assert_max_num_queries(14):  # routing, navigation, one per child table
         html = client.get(page.url).content.decode()
     assert html.count(f'href="{document.url}"') == 2
     assert "Borrador completo" in html and "Anexo técnico" in html
     assert "(PDF)" in html
+
+
+def test_index_offers_only_the_tags_of_public_consultations(client, index, make_consultation):
+    from wagtail.models import PageViewRestriction
+
+    make_consultation(tags=["agua"])
+    make_consultation(tags=["borrador-secreto"], publish=False)
+    private = make_consultation(tags=["tema-privado"])
+    PageViewRestriction.objects.create(
+        page=private, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    tags = [tag.name for tag in client.get(index.url).context["tags"]]
+    assert tags == ["agua"]
+
+
+def test_navigation_links_the_index_whatever_its_slug(client, home):
+    from tests.factories import ConsultationIndexPageFactory
+
+    index = ConsultationIndexPageFactory(parent=home, slug="participa")
+    html = client.get(home.url).content.decode()
+    assert f'href="{index.url}"' in html
+    assert index.url == "/participa/"
+
+
+def test_english_pages_mark_the_spanish_content(client, make_consultation):
+    page = make_consultation(title="Agua para todas", sections=[("Uno", "Texto")])
+    html = client.get(f"/en{page.url}").content.decode()
+    assert '<html lang="en">' in html
+    assert '<h1 lang="es-mx">Agua para todas</h1>' in html

@@ -1,9 +1,6 @@
 """Page tree rules, creation through the admin, stable section/question ids."""
 
-from datetime import timedelta
-
 from django.urls import reverse
-from django.utils import timezone
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, querydict_from_html
@@ -180,11 +177,4 @@ class RenderTests(WagtailPageTestCase):
             parent=self.page.get_parent(), publish=False, slug="borrador"
         )
         self.assertFalse(draft.live)
-        self.assertEqual(self.client.get("/consultas-borrador/borrador/").status_code, 404)
         self.assertEqual(self.client.get(draft.get_parent().url + "borrador/").status_code, 404)
-
-
-def test_dates_default_is_a_thirty_day_window(make_consultation):
-    page = make_consultation()
-    assert page.closes_at - page.opens_at == timedelta(days=30)
-    assert page.opens_at < timezone.now() < page.closes_at
