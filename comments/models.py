@@ -1,1 +1,133 @@
-"""Filled by a later issue; see docs/architecture.md."""
+"""Comments on a consultation's questions and sections, their reactions and
+edit history. Writes go through comments/actions.py only."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import ConsultationPage, ConsultationQuestion, ConsultationSection
+
+
+class CommentStatus(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    DELETED = "deleted", _("Deleted by its author")
+
+
+class Stance(models.TextChoices):
+    AGREE = "agree", _("Agree")
+    DISAGREE = "disagree", _("Disagree")
+    PASS = "pass", _("Pass")
+
+
+class ConsultationActivity(models.Model):
+    """The consultation's change counter. Every comment write takes the next
+    value under a row lock, so values commit in order and a client that saw
+    value N can ask for everything after N without missing a write."""
+
+    consultation = models.OneToOneField(
+        ConsultationPage, on_delete=models.CASCADE, primary_key=True, related_name="activity"
+    )
+    last_seq = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.consultation_id}: {self.last_seq}"
+
+
+class Comment(models.Model):
+    consultation = models.ForeignKey(
+        ConsultationPage, on_delete=models.CASCADE, related_name="comments"
+    )
+    # Exactly one anchor; the anchors' keys survive new revisions of the page.
+    question = models.ForeignKey(
+        ConsultationQuestion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    section = models.ForeignKey(
+        ConsultationSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    # The top-level comment of the thread (itself for a top-level comment), so
+    # one query loads whole threads.
+    root = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField(_("comment"))
+    status = models.CharField(
+        max_length=16, choices=CommentStatus.choices, default=CommentStatus.PUBLISHED
+    )
+    created = models.DateTimeField(db_index=True)
+    edited = models.DateTimeField(null=True, blank=True)
+    # The consultation's change counter at this comment's last change.
+    seq = models.BigIntegerField()
+    reply_count = models.PositiveIntegerField(default=0)
+    agree_count = models.PositiveIntegerField(default=0)
+    disagree_count = models.PositiveIntegerField(default=0)
+    pass_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [
+            models.Index(fields=["consultation", "seq"], name="comment_cursor_idx"),
+            models.Index(fields=["root", "created"], name="comment_thread_idx"),
+            models.Index(fields=["author", "-created"], name="comment_author_recent_idx"),
+            models.Index(
+                fields=["consultation", "question", "section", "created"],
+                condition=Q(parent__isnull=True),
+                name="comment_top_level_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=True) | Q(section__isnull=True),
+                name="comment_one_anchor",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pk} by {self.author_id}"
+
+    @property
+    def is_deleted(self):
+        return self.status == CommentStatus.DELETED
+
+    @property
+    def reactions(self):
+        return {
+            Stance.AGREE: self.agree_count,
+            Stance.DISAGREE: self.disagree_count,
+            Stance.PASS: self.pass_count,
+        }
+
+
+class CommentRevision(models.Model):
+    """A comment's earlier text, kept when its author edits it."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self):
+        return f"{self.comment_id} @ {self.created:%Y-%m-%d %H:%M}"
+
+
+class Reaction(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reaction_set")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stance = models.CharField(max_length=8, choices=Stance.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="one_reaction_per_person")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.stance} {self.comment_id}"

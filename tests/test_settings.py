@@ -60,7 +60,7 @@ def test_production_uses_the_services_it_is_given():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-5:] == [
         "db.internal",
-        "channels_redis.core.RedisChannelLayer",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
         "elasticsearch",
         "False",
         "['consulta.municipio.example']",

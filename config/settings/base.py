@@ -151,15 +151,24 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("es", "Español"), ("en", "English")]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+
 # Channels: in-memory by default; Redis when REDIS_URL is configured.
+def redis_channel_layer(url):
+    """The pub/sub layer: it did not drop messages under bursts where the core
+    layer dropped half of them (shared/MEASURED.md); clients catch up by cursor
+    whatever happens. redis-py 8 refuses connection 101 rather than waiting,
+    so the pool is sized for many handshakes; a Redis that is down fails fast."""
+    return {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": url, "max_connections": 1000, "socket_connect_timeout": 2}]
+        },
+    }
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -197,3 +206,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Comments: the shortest interval between two posts by one person, in
+# seconds; new accounts (younger than `new_account_days`) wait longer.
+PUENTE_COMMENT_RATE_LIMITS = {"interval": 15, "new_account_interval": 60, "new_account_days": 3}
+# Frames a websocket client may send: `rate` per second, bursts of `burst`.
+PUENTE_WEBSOCKET_FRAME_LIMITS = {"rate": 2, "burst": 10}

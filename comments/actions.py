@@ -1,0 +1,258 @@
+"""Every write to comments and reactions (CONVENTIONS: check_* validates and
+authorises, do_* writes in one transaction and schedules side effects on
+commit). The HTML views, the JSON API and the websocket consumer call these."""
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comments import events, rules
+from comments.errors import Invalid, NotAllowed, NotFound, RateLimited
+from comments.models import (
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    ConsultationActivity,
+    Reaction,
+    Stance,
+)
+from comments.text import MAX_LENGTH, MIN_LENGTH, clean_body
+from consultations.models import ConsultationPage
+
+STANCE_COUNTERS = {
+    Stance.AGREE: "agree_count",
+    Stance.DISAGREE: "disagree_count",
+    Stance.PASS: "pass_count",
+}
+
+
+def access_consultation(consultation_id):
+    """A consultation anyone may read, or NotFound."""
+    consultation = ConsultationPage.objects.live().filter(pk=consultation_id).first()
+    if consultation is None or not rules.is_public(consultation):
+        raise NotFound(_("That consultation does not exist."))
+    return consultation
+
+
+def access_comment(user, comment_id):
+    """A comment of a public consultation, or NotFound."""
+    comment = (
+        Comment.objects.select_related("consultation", "author")
+        .filter(pk=comment_id, consultation__live=True)
+        .first()
+    )
+    if comment is None or not rules.is_public(comment.consultation):
+        raise NotFound()
+    return comment
+
+
+def check_body(raw):
+    if not isinstance(raw, str):
+        raise Invalid({"body": [_("Write your comment as text.")]})
+    if len(raw) > MAX_LENGTH * 2:
+        raise Invalid(
+            {"body": [_("A comment can have at most %(max)s characters.") % {"max": MAX_LENGTH}]}
+        )
+    body = clean_body(raw)
+    if len(body) < MIN_LENGTH:
+        raise Invalid({"body": [_("Write at least %(min)s characters.") % {"min": MIN_LENGTH}]})
+    if len(body) > MAX_LENGTH:
+        raise Invalid(
+            {"body": [_("A comment can have at most %(max)s characters.") % {"max": MAX_LENGTH}]}
+        )
+    return body
+
+
+def check_rate_limit(user, now):
+    """Raise RateLimited when `user` posted too recently (stricter when new)."""
+    limits = settings.PUENTE_COMMENT_RATE_LIMITS
+    is_new = now - user.date_joined < timedelta(days=limits["new_account_days"])
+    interval = limits["new_account_interval"] if is_new else limits["interval"]
+    if interval <= 0:
+        return
+    last = (
+        Comment.objects.filter(author=user, created__gt=now - timedelta(seconds=interval))
+        .order_by("-created")
+        .values_list("created", flat=True)
+        .first()
+    )
+    if last is not None:
+        raise RateLimited(max(1, math.ceil(interval - (now - last).total_seconds())))
+
+
+def check_post(user, consultation, *, body, question=None, section=None, parent=None, now):
+    """Validate and authorise a new comment; return the resolved fields."""
+    if not rules.is_participant(user):
+        raise NotAllowed(_("Sign in to take part."))
+    if not rules.accepts_comments(consultation, now):
+        raise NotAllowed(_("This consultation is not open for comments."))
+    errors = {}
+    try:
+        body = check_body(body)
+    except Invalid as error:
+        errors.update(error.errors)
+    anchor = {}
+    if parent is not None:
+        parent_comment = (
+            Comment.objects.filter(pk=_as_id(parent), consultation=consultation).first()
+            if _as_id(parent)
+            else None
+        )
+        if parent_comment is None:
+            errors["parent"] = [_("The comment you reply to is not in this consultation.")]
+        elif parent_comment.status != CommentStatus.PUBLISHED:
+            errors["parent"] = [_("The comment you reply to is no longer available.")]
+        else:
+            anchor = {"parent": parent_comment}
+    elif (question is None) == (section is None):
+        errors["question"] = [_("Choose one question or one section to comment on.")]
+    elif question is not None:
+        found = consultation.questions.filter(pk=_as_id(question)).first()
+        if found is None:
+            errors["question"] = [_("That question is not part of this consultation.")]
+        anchor = {"question": found}
+    else:
+        found = consultation.sections.filter(pk=_as_id(section)).first()
+        if found is None:
+            errors["section"] = [_("That section is not part of this consultation.")]
+        anchor = {"section": found}
+    if errors:
+        raise Invalid(errors)
+    check_rate_limit(user, now)
+    return {"body": body, **anchor}
+
+
+def _as_id(value):
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def _next_seq(consultation_id):
+    """Take the consultation's next change number; the row stays locked until
+    commit, so numbers become visible in order."""
+    ConsultationActivity.objects.get_or_create(consultation_id=consultation_id)
+    activity = ConsultationActivity.objects.select_for_update().get(pk=consultation_id)
+    activity.last_seq += 1
+    activity.save(update_fields=["last_seq"])
+    return activity.last_seq
+
+
+@transaction.atomic
+def do_post_comment(user, consultation, *, body, question=None, section=None, parent=None):
+    now = timezone.now()
+    fields = check_post(
+        user,
+        consultation,
+        body=body,
+        question=question,
+        section=section,
+        parent=parent,
+        now=now,
+    )
+    parent = fields.get("parent")
+    comment = Comment(
+        consultation=consultation,
+        author=user,
+        body=fields["body"],
+        created=now,
+        seq=_next_seq(consultation.pk),
+    )
+    if parent is not None:
+        comment.parent = parent
+        comment.root_id = parent.root_id
+        comment.depth = parent.depth + 1
+        comment.question_id, comment.section_id = parent.question_id, parent.section_id
+    else:
+        comment.question, comment.section = fields.get("question"), fields.get("section")
+    comment.save()
+    if parent is None:
+        Comment.objects.filter(pk=comment.pk).update(root=comment)
+        comment.root_id = comment.pk
+    else:
+        Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+    events.on_commit_publish("comment.created", comment)
+    return comment
+
+
+@transaction.atomic
+def do_edit_comment(user, comment, *, body):
+    now = timezone.now()
+    comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
+    if not rules.is_author(user, comment):
+        raise NotAllowed(_("You can only edit your own comments."))
+    if comment.status != CommentStatus.PUBLISHED:
+        raise NotAllowed(_("This comment can no longer be edited."))
+    if not rules.can_edit(user, comment, now):
+        raise NotAllowed(_("This consultation is not open for comments."))
+    body = check_body(body)
+    if body == comment.body:
+        return comment
+    CommentRevision.objects.create(comment=comment, body=comment.body, created=now)
+    comment.body, comment.edited = body, now
+    comment.seq = _next_seq(comment.consultation_id)
+    comment.save(update_fields=["body", "edited", "seq"])
+    events.on_commit_publish("comment.updated", comment)
+    return comment
+
+
+@transaction.atomic
+def do_delete_comment(user, comment):
+    """The author withdraws a comment: its text goes, its replies stay."""
+    comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
+    if not rules.can_delete(user, comment):
+        raise NotAllowed(_("You can only delete your own comments."))
+    if comment.status == CommentStatus.DELETED:
+        return comment
+    comment.status = CommentStatus.DELETED
+    comment.body = ""
+    comment.seq = _next_seq(comment.consultation_id)
+    comment.save(update_fields=["status", "body", "seq"])
+    # Earlier versions are the author's words too.
+    comment.revisions.all().delete()
+    events.on_commit_publish("comment.removed", comment)
+    return comment
+
+
+@transaction.atomic
+def do_react(user, comment, stance):
+    """Set, change or (same stance again) withdraw `user`'s reaction."""
+    now = timezone.now()
+    if stance not in Stance.values:
+        raise Invalid({"stance": [_("Choose agree, disagree or pass.")]})
+    if not rules.is_participant(user):
+        raise NotAllowed(_("Sign in to take part."))
+    comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
+    if rules.is_author(user, comment):
+        raise NotAllowed(_("You cannot react to your own comment."))
+    if comment.status != CommentStatus.PUBLISHED:
+        raise NotAllowed(_("This comment can no longer receive reactions."))
+    if not rules.can_react(user, comment, now):
+        raise NotAllowed(_("This consultation is not open for comments."))
+    current = Reaction.objects.filter(comment=comment, user=user).first()
+    changes, mine = {}, stance
+    if current is None:
+        Reaction.objects.create(comment=comment, user=user, stance=stance)
+        changes[STANCE_COUNTERS[stance]] = 1
+    elif current.stance == stance:
+        current.delete()
+        changes[STANCE_COUNTERS[stance]] = -1
+        mine = None
+    else:
+        changes[STANCE_COUNTERS[current.stance]] = -1
+        changes[STANCE_COUNTERS[stance]] = 1
+        current.stance = stance
+        current.save(update_fields=["stance"])
+    for field, delta in changes.items():
+        setattr(comment, field, getattr(comment, field) + delta)
+    comment.seq = _next_seq(comment.consultation_id)
+    comment.save(update_fields=[*changes, "seq"])
+    events.on_commit_publish("reactions.updated", comment)
+    return comment, mine

@@ -1,0 +1,163 @@
+"""JSON API v1 for comments (contract: DESIGN.md). Parse, call one action,
+render; the rules live in comments/actions.py."""
+
+from django.db.models import F
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from comments import actions
+from comments.errors import CommentError
+from comments.models import Comment, CommentStatus, ConsultationActivity
+from comments.serializers import CommentSerializer
+
+PAGE_SIZE = 200
+CHANGES_LIMIT = 500
+
+
+def error_response(error):
+    body = {"detail": str(error.message), "code": error.code}
+    if error.errors:
+        body["errors"] = {
+            field: [str(m) for m in messages] for field, messages in error.errors.items()
+        }
+    headers = {}
+    if getattr(error, "retry_after", None):
+        body["retry_after"] = error.retry_after
+        headers["Retry-After"] = str(error.retry_after)
+    return Response(body, status=error.status, headers=headers)
+
+
+class CommentErrorsMixin:
+    def handle_exception(self, exc):
+        if isinstance(exc, CommentError):
+            return error_response(exc)
+        return super().handle_exception(exc)
+
+
+def thread_order(queryset):
+    """Threads in the order they started; replies in the order they came."""
+    return queryset.order_by(F("root__created").asc(), "root_id", "created", "pk")
+
+
+class CommentInput(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    question = serializers.IntegerField(required=False, allow_null=True)
+    section = serializers.IntegerField(required=False, allow_null=True)
+    parent = serializers.IntegerField(required=False, allow_null=True)
+
+
+class CommentListResponse(serializers.Serializer):
+    results = CommentSerializer(many=True)
+    next_cursor = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+
+
+class ConsultationComments(CommentErrorsMixin, APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "after",
+                int,
+                description="A cursor from an earlier response or live event: returns every "
+                "comment changed after it (created, edited, deleted, reactions), in change order.",
+            ),
+            OpenApiParameter("offset", int, description="Without `after`: where the page starts."),
+        ],
+        responses=CommentListResponse,
+    )
+    def get(self, request, consultation_id):
+        """Published comments in thread order, or the changes after a cursor."""
+        consultation = actions.access_consultation(consultation_id)
+        comments = Comment.objects.filter(consultation=consultation).select_related("author")
+        after = request.query_params.get("after")
+        if after is not None:
+            if not after.isdigit():
+                return Response({"detail": "after must be a non-negative integer"}, status=400)
+            changed = list(comments.filter(seq__gt=int(after)).order_by("seq")[:CHANGES_LIMIT])
+            return Response(
+                {
+                    "results": CommentSerializer(changed, many=True).data,
+                    "next_cursor": changed[-1].seq if changed else int(after),
+                    "next": None,
+                }
+            )
+        offset = request.query_params.get("offset", "0")
+        if not offset.isdigit():
+            return Response({"detail": "offset must be a non-negative integer"}, status=400)
+        offset = int(offset)
+        # Read the cursor first: anything written during the read is newer.
+        cursor = (
+            ConsultationActivity.objects.filter(pk=consultation.pk)
+            .values_list("last_seq", flat=True)
+            .first()
+        ) or 0
+        visible = comments.filter(status__in=[CommentStatus.PUBLISHED, CommentStatus.DELETED])
+        page = list(thread_order(visible)[offset : offset + PAGE_SIZE + 1])
+        has_more = len(page) > PAGE_SIZE
+        next_url = None
+        if has_more:
+            next_url = request.build_absolute_uri(f"{request.path}?offset={offset + PAGE_SIZE}")
+        return Response(
+            {
+                "results": CommentSerializer(page[:PAGE_SIZE], many=True).data,
+                "next_cursor": cursor,
+                "next": next_url,
+            }
+        )
+
+    @extend_schema(request=CommentInput, responses={201: CommentSerializer})
+    def post(self, request, consultation_id):
+        """Post a comment (signed-in participants, while the consultation is open)."""
+        consultation = actions.access_consultation(consultation_id)
+        data = CommentInput(data=request.data)
+        if not data.is_valid():
+            return Response({"detail": "invalid", "errors": data.errors}, status=400)
+        comment = actions.do_post_comment(request.user, consultation, **data.validated_data)
+        return Response(CommentSerializer(comment).data, status=201)
+
+
+class CommentEdit(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+
+
+class CommentDetail(CommentErrorsMixin, APIView):
+    @extend_schema(request=CommentEdit, responses=CommentSerializer)
+    def patch(self, request, comment_id):
+        """Edit your own comment; the earlier text is kept for moderators."""
+        comment = actions.access_comment(request.user, comment_id)
+        data = CommentEdit(data=request.data)
+        if not data.is_valid():
+            return Response({"detail": "invalid", "errors": data.errors}, status=400)
+        comment = actions.do_edit_comment(request.user, comment, body=data.validated_data["body"])
+        return Response(CommentSerializer(comment).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, comment_id):
+        """Delete your own comment: its text goes, replies stay."""
+        comment = actions.access_comment(request.user, comment_id)
+        actions.do_delete_comment(request.user, comment)
+        return Response(status=204)
+
+
+class ReactionInput(serializers.Serializer):
+    stance = serializers.CharField()
+
+
+class CommentReactions(CommentErrorsMixin, APIView):
+    @extend_schema(
+        request=ReactionInput,
+        responses=inline_serializer(
+            "ReactionResult",
+            {"comment": CommentSerializer(), "mine": serializers.CharField(allow_null=True)},
+        ),
+    )
+    def post(self, request, comment_id):
+        """Agree, disagree or pass; the same stance again withdraws it."""
+        comment = actions.access_comment(request.user, comment_id)
+        data = ReactionInput(data=request.data)
+        if not data.is_valid():
+            return Response({"detail": "invalid", "errors": data.errors}, status=400)
+        comment, mine = actions.do_react(request.user, comment, data.validated_data["stance"])
+        return Response({"comment": CommentSerializer(comment).data, "mine": mine})

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from comments import api
+
+urlpatterns = [
+    path(
+        "consultations/<int:consultation_id>/comments/",
+        api.ConsultationComments.as_view(),
+        name="api-consultation-comments",
+    ),
+    path("comments/<int:comment_id>/", api.CommentDetail.as_view(), name="api-comment"),
+    path(
+        "comments/<int:comment_id>/reactions/",
+        api.CommentReactions.as_view(),
+        name="api-comment-reactions",
+    ),
+]

@@ -1,0 +1,45 @@
+"""What an action refuses, with the HTTP status each transport maps it to."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class CommentError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message, errors=None):
+        super().__init__(str(message))
+        self.message = message
+        self.errors = errors or {}
+
+
+class Invalid(CommentError):
+    """Bad input: `errors` maps field names to messages."""
+
+    def __init__(self, errors):
+        super().__init__(_("Please correct the errors below."), errors)
+
+
+class NotAllowed(CommentError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(CommentError):
+    status = 404
+    code = "not_found"
+
+    def __init__(self, message=None):
+        super().__init__(message or _("That comment does not exist."))
+
+
+class RateLimited(CommentError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after):
+        super().__init__(
+            _("You are posting too fast. Try again in %(seconds)s seconds.")
+            % {"seconds": retry_after}
+        )
+        self.retry_after = retry_after

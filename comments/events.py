@@ -1,0 +1,36 @@
+"""Live events: who receives them (one function per event kind) and how they
+are sent. The database is the truth; a lost event is caught up by cursor."""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from comments.serializers import comment_data
+
+logger = logging.getLogger(__name__)
+
+COMMENT_EVENTS = ("comment.created", "comment.updated", "comment.removed", "reactions.updated")
+
+
+def consultation_group(consultation_id):
+    """Everyone reading a consultation receives its comment events."""
+    return f"consultation.{int(consultation_id)}"
+
+
+def on_commit_publish(kind, comment):
+    """Schedule `kind` for `comment` once the write commits."""
+    assert kind in COMMENT_EVENTS
+    event = {"type": kind, "comment": comment_data(comment), "cursor": comment.seq}
+    group = consultation_group(comment.consultation_id)
+    transaction.on_commit(lambda: publish(group, event), robust=True)
+
+
+def publish(group, event):
+    """Send to a group; a layer that is down costs the live update, not the write."""
+    layer = get_channel_layer()
+    try:
+        async_to_sync(layer.group_send)(group, {"type": "consultation.event", "event": event})
+    except Exception:
+        logger.exception("could not publish %s to %s", event["type"], group)

@@ -1,0 +1,42 @@
+"""Who may do what with comments: small named predicates shared by the HTML
+views, the JSON API and the websocket consumer (docs/roles.md)."""
+
+from consultations.status import Status
+
+
+def is_participant(user):
+    return user.is_authenticated and user.is_active
+
+
+def is_public(consultation):
+    """Published and without a view restriction: anyone may read its comments."""
+    return consultation.live and not consultation.get_view_restrictions().exists()
+
+
+def accepts_comments(consultation, now):
+    return consultation.status_at(now) == Status.OPEN
+
+
+def can_post(user, consultation, now):
+    return is_participant(user) and accepts_comments(consultation, now)
+
+
+def is_author(user, comment):
+    return user.is_authenticated and comment.author_id == user.pk
+
+
+def can_edit(user, comment, now):
+    return is_author(user, comment) and accepts_comments(comment.consultation, now)
+
+
+def can_delete(user, comment):
+    # People may take their words back even after the consultation closed.
+    return is_author(user, comment)
+
+
+def can_react(user, comment, now):
+    return (
+        is_participant(user)
+        and not is_author(user, comment)
+        and accepts_comments(comment.consultation, now)
+    )

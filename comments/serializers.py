@@ -1,0 +1,63 @@
+"""The one shape of a comment, for the JSON API and for live events."""
+
+from rest_framework import serializers
+
+from comments.models import Comment, CommentStatus
+from comments.text import render_body
+
+
+class ReactionCountsSerializer(serializers.Serializer):
+    agree = serializers.IntegerField()
+    disagree = serializers.IntegerField()
+    # `pass` is a Python keyword: declared below.
+
+
+ReactionCountsSerializer._declared_fields["pass"] = serializers.IntegerField()
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    body_html = serializers.SerializerMethodField()
+    reactions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "parent",
+            "root",
+            "depth",
+            "question",
+            "section",
+            "author",
+            "body",
+            "body_html",
+            "created",
+            "edited",
+            "reactions",
+            "reply_count",
+            "status",
+        ]
+
+    def get_author(self, comment) -> str | None:
+        if comment.status == CommentStatus.DELETED:
+            return None
+        return comment.author.display_name
+
+    def get_body(self, comment) -> str:
+        return comment.body if comment.status == CommentStatus.PUBLISHED else ""
+
+    def get_body_html(self, comment) -> str:
+        return str(render_body(self.get_body(comment)))
+
+    def get_reactions(self, comment) -> ReactionCountsSerializer:
+        return {
+            "agree": comment.agree_count,
+            "disagree": comment.disagree_count,
+            "pass": comment.pass_count,
+        }
+
+
+def comment_data(comment):
+    return CommentSerializer(comment).data
