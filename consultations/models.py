@@ -184,6 +184,13 @@ class ConsultationPage(Page):
     def status_at(self, now):
         return status_at(self.opens_at, self.closes_at, self.reported_at, now)
 
+    def get_context(self, request, *args, **kwargs):
+        from comments.threads import discussion_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(discussion_context(self, request))
+        return context
+
     @property
     def status(self):
         return self.status_at(timezone.now())

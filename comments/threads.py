@@ -1,0 +1,215 @@
+"""What a consultation page shows of its discussion: per question and section,
+a page of threads with their replies, in a constant number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils.translation import gettext_lazy as _
+
+from comments.models import Comment, CommentStatus, ConsultationActivity, Reaction
+
+THREADS_PER_PAGE = 20
+MAX_DISPLAY_DEPTH = 3
+VISIBLE = [CommentStatus.PUBLISHED, CommentStatus.DELETED]
+
+# sort key -> ordering of top-level comments (ties: oldest first)
+SORTS = {
+    "oldest": ["created", "pk"],
+    "newest": ["-created", "-pk"],
+    "agreed": ["-agree_count", "created", "pk"],
+    "discussed": ["-reply_count", "created", "pk"],
+}
+DEFAULT_SORT = "oldest"
+SORT_LABELS = [
+    ("oldest", _("Oldest first")),
+    ("newest", _("Newest first")),
+    ("agreed", _("Most agreed")),
+    ("discussed", _("Most discussed")),
+]
+
+
+def anchor_key(question_id=None, section_id=None):
+    if question_id:
+        return f"question-{question_id}"
+    if section_id:
+        return f"section-{section_id}"
+    return "general"
+
+
+@dataclass
+class Node:
+    comment: Comment
+    children: list = field(default_factory=list)
+    # Set on replies shown flat below the display depth cap.
+    reply_to: Comment | None = None
+
+
+@dataclass
+class Thread:
+    key: str
+    count: int = 0
+    nodes: list = field(default_factory=list)
+    page: object = None
+
+
+def _order(sort):
+    return [F(f[1:]).desc() if f.startswith("-") else F(f).asc() for f in SORTS[sort]]
+
+
+def current_cursor(consultation):
+    return (
+        ConsultationActivity.objects.filter(pk=consultation.pk)
+        .values_list("last_seq", flat=True)
+        .first()
+    ) or 0
+
+
+def load_threads(consultation, user, *, sort=DEFAULT_SORT, expanded=None, page_number=1):
+    """{anchor key: Thread} for the page; `expanded` names the anchor whose
+    threads are paginated at `page_number` (the others show their first page).
+    Also returns the user's reactions {comment id: stance}."""
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    visible = Comment.objects.filter(consultation=consultation, status__in=VISIBLE)
+    counts = visible.values("question_id", "section_id").annotate(n=Count("pk"))
+    threads = {}
+    for row in counts:
+        key = anchor_key(row["question_id"], row["section_id"])
+        threads.setdefault(key, Thread(key)).count += row["n"]
+
+    top_level = visible.filter(parent__isnull=True)
+    roots = list(
+        top_level.annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("question_id"), F("section_id")], order_by=_order(sort)
+            )
+        )
+        .filter(~_expanded_filter(expanded), position__lte=THREADS_PER_PAGE)
+        .select_related("author")
+        .order_by("position")
+    )
+    if expanded:
+        question_id, section_id = _anchor_ids(expanded)
+        expanded_roots = top_level.filter(question_id=question_id, section_id=section_id)
+        page = Paginator(
+            expanded_roots.select_related("author").order_by(*SORTS[sort]), THREADS_PER_PAGE
+        ).get_page(page_number)
+        roots += list(page.object_list)
+        threads.setdefault(expanded, Thread(expanded)).page = page
+
+    replies = (
+        visible.filter(root_id__in=[r.pk for r in roots], parent__isnull=False)
+        .select_related("author")
+        .order_by("created", "pk")
+    )
+    by_parent = defaultdict(list)
+    for reply in replies:
+        by_parent[reply.parent_id].append(reply)
+    for root in roots:
+        key = anchor_key(root.question_id, root.section_id)
+        threads.setdefault(key, Thread(key)).nodes.append(_tree(root, by_parent))
+    shown = [r.pk for r in roots] + [c.pk for cs in by_parent.values() for c in cs]
+    mine = {}
+    if user.is_authenticated and shown:
+        mine = dict(
+            Reaction.objects.filter(user=user, comment_id__in=shown).values_list(
+                "comment_id", "stance"
+            )
+        )
+    return threads, mine
+
+
+def _anchor_ids(key):
+    kind, _, pk = key.partition("-")
+    pk = int(pk) if pk.isdigit() else None
+    return (pk, None) if kind == "question" else (None, pk)
+
+
+def _expanded_filter(expanded):
+    if not expanded:
+        return Q(pk__in=[])
+    question_id, section_id = _anchor_ids(expanded)
+    return Q(question_id=question_id, section_id=section_id)
+
+
+def _tree(root, by_parent):
+    node = Node(root)
+    _attach(node, by_parent, depth=1)
+    return node
+
+
+def _attach(node, by_parent, depth):
+    for child in by_parent.get(node.comment.pk, []):
+        if depth < MAX_DISPLAY_DEPTH:
+            child_node = Node(child)
+            node.children.append(child_node)
+            _attach(child_node, by_parent, depth + 1)
+        else:
+            # Deeper replies are shown flat under the last level, in time order.
+            _flatten(node, child, node.comment, by_parent)
+
+
+def _flatten(holder, comment, reply_to, by_parent):
+    holder.children.append(Node(comment, reply_to=reply_to))
+    for child in by_parent.get(comment.pk, []):
+        _flatten(holder, child, comment, by_parent)
+    holder.children.sort(key=lambda n: (n.comment.created, n.comment.pk))
+
+
+DRAFT_SESSION_KEY = "comment_draft"
+
+
+def discussion_context(consultation, request):
+    """Template context for a consultation page's threads and forms."""
+    from django.utils import timezone
+
+    from comments import rules
+    from comments.models import Stance
+
+    now = timezone.now()
+    # The cursor is read before the threads: a write in between is re-sent live.
+    cursor = current_cursor(consultation)
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    expanded = request.GET.get("thread") or None
+    if expanded and not _valid_anchor(consultation, expanded):
+        expanded = None
+    threads, mine = load_threads(
+        consultation,
+        request.user,
+        sort=sort,
+        expanded=expanded,
+        page_number=request.GET.get("page", 1),
+    )
+    draft = request.session.pop(DRAFT_SESSION_KEY, None) if hasattr(request, "session") else None
+    if draft and draft.get("consultation") != consultation.pk:
+        draft = None
+    sections = consultation.ordered_sections
+    return {
+        "section_threads": [(s, threads.get(anchor_key(section_id=s.pk))) for s in sections],
+        "question_threads": [
+            (q, threads.get(anchor_key(question_id=q.pk))) for q in consultation.ordered_questions
+        ],
+        "general_thread": threads.get("general"),
+        "section_changed_at": {s.pk: s.changed_at for s in sections},
+        "my_reactions": mine,
+        "live_cursor": cursor,
+        "sort": sort,
+        "sorts": SORT_LABELS,
+        "can_post": rules.can_post(request.user, consultation, now),
+        "accepts_comments": rules.accepts_comments(consultation, now),
+        "draft": draft,
+        "stances": Stance.choices,
+        "max_display_depth": MAX_DISPLAY_DEPTH,
+    }
+
+
+def _valid_anchor(consultation, key):
+    question_id, section_id = _anchor_ids(key)
+    if question_id:
+        return any(q.pk == question_id for q in consultation.ordered_questions)
+    if section_id:
+        return any(s.pk == section_id for s in consultation.ordered_sections)
+    return False

@@ -1,0 +1,199 @@
+/* Puente live threads: one websocket per consultation page.
+ *
+ * The page works without this file. With it, new comments, edits, deletions
+ * and reaction counts arrive without a reload. The client remembers the last
+ * cursor it applied; after a reconnect it asks the JSON API for everything
+ * after it, so nothing is missed and nothing is shown twice. New comments in
+ * a discussion the reader is not in wait behind an "N new comments — show"
+ * button, announced politely, so the page never jumps or steals focus. */
+(function () {
+  "use strict";
+  var config = document.getElementById("live-config");
+  var template = document.getElementById("comment-template");
+  if (!config || !template || !("WebSocket" in window)) return;
+
+  var text = config.dataset;
+  var cursor = parseInt(text.cursor, 10) || 0;
+  var announcer = document.getElementById("live-announcer");
+  var pending = {}; // anchor key -> [li elements waiting behind the button]
+  var socket = null;
+  var attempts = 0;
+  var everConnected = false;
+
+  function announce(message) {
+    if (!announcer) return;
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = message; }, 50);
+  }
+
+  function plural(one, many, count) {
+    return count === 1 ? one : many.replace("%(count)s", String(count));
+  }
+
+  function anchorKey(comment) {
+    if (comment.question) return "question-" + comment.question;
+    if (comment.section) return "section-" + comment.section;
+    return "general";
+  }
+
+  function formatTime(iso) {
+    try {
+      return new Date(iso).toLocaleString(document.documentElement.lang || undefined);
+    } catch (e) {
+      return iso;
+    }
+  }
+
+  function fill(li, comment) {
+    var deleted = comment.status !== "published";
+    li.classList.toggle("comment--deleted", deleted);
+    li.querySelector(".comment__author").textContent = deleted ? text.deleted : comment.author;
+    // body_html is sanitised by the server (nh3): paragraphs and safe links only.
+    li.querySelector(".comment__body").innerHTML = deleted ? "" : comment.body_html;
+    var edited = li.querySelector(".comment__edited");
+    if (edited) edited.hidden = deleted || !comment.edited;
+    var reactions = li.querySelector(".reactions");
+    if (reactions) {
+      reactions.hidden = deleted;
+      ["agree", "disagree", "pass"].forEach(function (stance) {
+        var count = reactions.querySelector('[data-count="' + stance + '"]');
+        if (count) count.textContent = String(comment.reactions[stance]);
+      });
+    }
+  }
+
+  function build(comment) {
+    var li = template.content.firstElementChild.cloneNode(true);
+    li.id = "comment-" + comment.id;
+    li.dataset.commentId = String(comment.id);
+    li.querySelector("ol").dataset.repliesOf = String(comment.id);
+    var time = li.querySelector("time");
+    time.setAttribute("datetime", comment.created);
+    time.textContent = formatTime(comment.created);
+    fill(li, comment);
+    return li;
+  }
+
+  function readerIsIn(section) {
+    return section.contains(document.activeElement);
+  }
+
+  function showPending(key) {
+    var section = document.getElementById("discussion-" + key);
+    var items = pending[key] || [];
+    pending[key] = [];
+    var list = section.querySelector("[data-thread-list]");
+    items.forEach(function (li) { list.appendChild(li); });
+    section.querySelector(".discussion__new").hidden = true;
+    if (items.length) {
+      items[0].setAttribute("tabindex", "-1");
+      items[0].focus();
+    }
+  }
+
+  function updateNewButton(key) {
+    var section = document.getElementById("discussion-" + key);
+    var box = section.querySelector(".discussion__new");
+    var count = (pending[key] || []).length;
+    box.hidden = count === 0;
+    box.querySelector("button").textContent = plural(text.newOne, text.newMany, count);
+  }
+
+  function insert(comment) {
+    if (document.getElementById("comment-" + comment.id)) return update(comment);
+    var li = build(comment);
+    if (comment.parent) {
+      var replies = document.querySelector('[data-replies-of="' + comment.parent + '"]');
+      if (!replies) return; // its thread is not on this page
+      replies.hidden = false;
+      replies.appendChild(li);
+      return true;
+    }
+    var key = anchorKey(comment);
+    var section = document.getElementById("discussion-" + key);
+    if (!section) return;
+    if (readerIsIn(section)) {
+      section.querySelector("[data-thread-list]").appendChild(li);
+      return true;
+    }
+    (pending[key] = pending[key] || []).push(li);
+    updateNewButton(key);
+    return true;
+  }
+
+  function update(comment) {
+    var li = document.getElementById("comment-" + comment.id);
+    if (li) fill(li, comment);
+  }
+
+  function apply(event) {
+    if (typeof event.cursor !== "number" || event.cursor <= cursor) return false;
+    cursor = event.cursor;
+    if (event.type === "comment.created") return insert(event.comment);
+    update(event.comment);
+    return false;
+  }
+
+  function applyBatch(events) {
+    var added = 0;
+    events.forEach(function (event) { if (apply(event)) added += 1; });
+    if (added) announce(plural(text.announceOne, text.announceMany, added));
+  }
+
+  function catchUp() {
+    // Everything after our cursor, page by page (the API caps each answer).
+    return fetch(text.api + "?after=" + cursor, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        applyCaughtUp(data);
+        if (data.results.length >= 500) return catchUp();
+      })
+      .catch(function () {});
+  }
+
+  function applyCaughtUp(data) {
+    // Upserts by id: a comment already shown is updated, a new one inserted.
+    var added = 0;
+    data.results.forEach(function (comment) {
+      if (document.getElementById("comment-" + comment.id)) update(comment);
+      else if (comment.status === "published" && insert(comment)) added += 1;
+    });
+    cursor = Math.max(cursor, data.next_cursor);
+    if (added) announce(plural(text.announceOne, text.announceMany, added));
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/consultations/" + text.consultation + "/");
+    socket.addEventListener("open", function () {
+      if (attempts > 0 || everConnected) {
+        announce(text.reconnected);
+      }
+      attempts = 0;
+      everConnected = true;
+      catchUp();
+    });
+    socket.addEventListener("message", function (message) {
+      var event;
+      try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (event.type && event.comment) applyBatch([event]);
+    });
+    socket.addEventListener("close", function () {
+      if (attempts === 0 && everConnected) announce(text.reconnecting);
+      attempts += 1;
+      // Exponential backoff with jitter, at most 30 s.
+      var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts, 5)));
+      window.setTimeout(connect, delay / 2 + Math.random() * delay / 2);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".discussion__show-new");
+    if (button) showPending(button.closest(".discussion").dataset.anchor);
+    var confirmButton = event.target.closest("[data-confirm]");
+    if (confirmButton && !window.confirm(confirmButton.dataset.confirm)) event.preventDefault();
+  });
+
+  connect();
+})();
