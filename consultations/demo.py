@@ -134,6 +134,41 @@ UPCOMING = {
 }
 
 DEMO_CONSULTATIONS = (OPEN, CLOSED, UPCOMING)
+
+# (author, anchor: ("question"|"section", index) or ("reply", index of an
+# earlier comment), text); reactions: (comment index, [(author, stance)]).
+DEMO_DISCUSSION = [
+    (
+        "Lucía R.",
+        ("question", 0),
+        "Una app para reportar baches y fugas, con fotos y seguimiento del reporte "
+        "hasta que se resuelva.",
+    ),
+    ("Tomás G.", ("reply", 0), "Sí, y que avise por mensaje cuando cambie el estado del reporte."),
+    ("Marta S.", ("reply", 1), "Por SMS también, no todas las personas tienen datos móviles."),
+    (
+        "Iván P.",
+        ("question", 1),
+        "El avance de cada obra pública: cuánto costó, quién la hizo y cuándo termina. "
+        "Cada mes está bien.",
+    ),
+    (
+        "Rosa E.",
+        ("section", 1),
+        "Los módulos en las delegaciones son clave para las personas mayores. "
+        "¿Tendrán horario en fin de semana?",
+    ),
+    (
+        "Joel M.",
+        ("question", 2),
+        "Un informe corto por consulta: qué propuestas se tomaron, cuáles no y por qué.",
+    ),
+]
+DEMO_REACTIONS = [
+    (0, [("Tomás G.", "agree"), ("Iván P.", "agree"), ("Rosa E.", "pass")]),
+    (3, [("Lucía R.", "agree"), ("Joel M.", "disagree")]),
+    (5, [("Marta S.", "agree")]),
+]
 DEMO_EMAIL_DOMAIN = "demo.puente.example"
 
 
@@ -180,7 +215,39 @@ def load_demo(now=None):
         index.add_child(instance=page)
         page.save_revision().publish()
         created.append(page.title)
+        if spec is OPEN:
+            load_demo_discussion(page)
     return created
+
+
+def load_demo_discussion(page):
+    """A few comments, replies and reactions, by participants who cannot sign in."""
+    from comments.actions import do_post_comment, do_react
+
+    User = get_user_model()
+    people = {}
+    for name, _anchor, _text in DEMO_DISCUSSION:
+        slug = name.lower().replace(" ", "").replace(".", "")
+        user, created = User.objects.get_or_create(
+            email=f"{slug}@{DEMO_EMAIL_DOMAIN}", defaults={"display_name": name}
+        )
+        if created:
+            user.set_unusable_password()
+            # Old enough accounts: the demo posts in one go, under the rate limit.
+            user.date_joined = timezone.now() - timedelta(days=365)
+            user.save()
+        people[name] = user
+    comments = []
+    for name, (kind, position), text in DEMO_DISCUSSION:
+        anchor = {
+            "question": lambda i: {"question": page.ordered_questions[i].pk},
+            "section": lambda i: {"section": page.ordered_sections[i].pk},
+            "reply": lambda i: {"parent": comments[i].pk},
+        }[kind](position)
+        comments.append(do_post_comment(people[name], page, body=text, **anchor))
+    for index, reactions in DEMO_REACTIONS:
+        for name, stance in reactions:
+            do_react(people[name], comments[index], stance)
 
 
 @transaction.atomic
