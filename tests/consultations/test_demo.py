@@ -31,6 +31,8 @@ def test_loader_creates_an_open_a_closed_and_an_upcoming_consultation():
         Status.UPCOMING,
     }
     main = pages["puentes-digitales"]
+    assert main.comments.filter(parent__isnull=False).exists()
+    assert main.comments.filter(agree_count__gt=0).exists()
     assert len(main.ordered_questions) == 3
     assert len(main.ordered_sections) >= 3
     assert main.ordered_sections[0].heading == "Por qué este programa"
@@ -69,7 +71,10 @@ def test_demo_accounts_have_their_role_and_a_verified_address(settings, client):
 def test_no_demo_accounts_outside_demo_mode(settings, capsys):
     settings.PUENTE_DEMO_MODE = False
     call_command("load_demo")
-    assert not User.objects.exists()
+    # Only the demo discussion's authors exist, and none of them can sign in.
+    assert User.objects.exists()
+    assert not any(user.has_usable_password() for user in User.objects.all())
+    assert not User.objects.filter(groups__name__in=ROLES).exists()
     with pytest.raises(RuntimeError):
         create_demo_accounts()
 
