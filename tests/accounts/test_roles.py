@@ -21,11 +21,52 @@ TABLE = {
     "edit_consultation": {EDITOR},
     "upload_document": {EDITOR},
     "manage_users": set(),
+    "read_comments": set(EVERYONE),
+    "post_comment": set(ROLES),
+    "reply_to_comment": set(ROLES),
+    "react_to_comment": set(ROLES),
+    "edit_own_comment": set(ROLES),
+    "delete_own_comment": set(ROLES),
+    "edit_others_comment": set(),
+    "delete_others_comment": set(),
 }
 
 
-def attempt(action, client, consultation):
+def attempt_comment_action(action, client, consultation, user):
+    """Comment actions through the JSON API; True when the server allowed it."""
+    from comments.actions import do_post_comment
+    from tests.factories import UserFactory
+
+    question = consultation.ordered_questions[0].pk
+    others = do_post_comment(UserFactory(), consultation, body="De otra persona", question=question)
+    own = do_post_comment(user, consultation, body="Mío", question=question) if user else others
+    base = f"/api/v1/consultations/{consultation.pk}/comments/"
+    json = {"content_type": "application/json"}
+    response = {
+        "read_comments": lambda: client.get(base),
+        "post_comment": lambda: client.post(base, {"body": "Hola", "question": question}, **json),
+        "reply_to_comment": lambda: client.post(
+            base, {"body": "Hola", "parent": others.pk}, **json
+        ),
+        "react_to_comment": lambda: client.post(
+            f"/api/v1/comments/{others.pk}/reactions/", {"stance": "agree"}, **json
+        ),
+        "edit_own_comment": lambda: client.patch(
+            f"/api/v1/comments/{own.pk}/", {"body": "Cambiado"}, **json
+        ),
+        "delete_own_comment": lambda: client.delete(f"/api/v1/comments/{own.pk}/"),
+        "edit_others_comment": lambda: client.patch(
+            f"/api/v1/comments/{others.pk}/", {"body": "Cambiado"}, **json
+        ),
+        "delete_others_comment": lambda: client.delete(f"/api/v1/comments/{others.pk}/"),
+    }[action]()
+    return response.status_code in (200, 201, 204)
+
+
+def attempt(action, client, consultation, user=None):
     """Perform `action`; return True when the server let it through."""
+    if "comment" in action:
+        return attempt_comment_action(action, client, consultation, user)
     index = consultation.get_parent()
     url = {
         "read_consultations": consultation.url,
@@ -46,12 +87,17 @@ CELLS = [(action, role) for action in TABLE for role in EVERYONE]
 
 
 @pytest.mark.parametrize(("action", "role"), CELLS, ids=[f"{a}-{r}" for a, r in CELLS])
-def test_permission_cell(client, role_users, make_consultation, action, role):
-    consultation = make_consultation()
+def test_permission_cell(client, role_users, make_consultation, settings, action, role):
+    settings.PUENTE_COMMENT_RATE_LIMITS = {
+        "interval": 0,
+        "new_account_interval": 0,
+        "new_account_days": 0,
+    }
+    consultation = make_consultation(questions=["¿Qué opinas?"])
     user = role_users[role]
     if user is not None:
         client.force_login(user)
-    assert attempt(action, client, consultation) is (role in TABLE[action])
+    assert attempt(action, client, consultation, user) is (role in TABLE[action])
 
 
 def test_table_matches_the_docs():
