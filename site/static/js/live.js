@@ -167,6 +167,7 @@
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + "/ws/consultations/" + text.consultation + "/");
     socket.addEventListener("open", function () {
+      config.dataset.state = "open";
       if (attempts > 0 || everConnected) {
         announce(text.reconnected);
       }
@@ -180,6 +181,7 @@
       if (event.type && event.comment) applyBatch([event]);
     });
     socket.addEventListener("close", function () {
+      config.dataset.state = "closed";
       if (attempts === 0 && everConnected) announce(text.reconnecting);
       attempts += 1;
       // Exponential backoff with jitter, at most 30 s.
