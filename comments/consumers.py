@@ -15,6 +15,7 @@ from comments import actions
 from comments.errors import CommentError, NotAllowed
 from comments.events import consultation_group
 from comments.serializers import comment_data
+from comments.threads import current_cursor
 
 MAX_FRAME_BYTES = 16 * 1024
 POST_FIELDS = {"type", "body", "question", "section", "parent", "ref"}
@@ -72,7 +73,10 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self.send_error("bad_frame", "A frame is an object with a type.")
         if frame["type"] == "ping":
-            return await self.send_json({"type": "pong"})
+            # The consultation's cursor: a client that sees it ahead of its own
+            # missed events (the layer was down, say) and catches up by API.
+            cursor = await database_sync_to_async(current_cursor)(self.consultation)
+            return await self.send_json({"type": "pong", "cursor": cursor})
         if frame["type"] == "comment.post":
             return await self.post_comment(frame)
         return await self.send_error("unknown_type", "Unknown frame type.")

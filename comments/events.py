@@ -32,5 +32,5 @@ def publish(group, event):
     layer = get_channel_layer()
     try:
         async_to_sync(layer.group_send)(group, {"type": "consultation.event", "event": event})
-    except Exception:
-        logger.exception("could not publish %s to %s", event["type"], group)
+    except Exception as error:
+        logger.warning("could not publish %s to %s: %r", event["type"], group, error)

@@ -2,8 +2,12 @@
 
 A comment posted through either server reaches every websocket client on
 both servers, in order, exactly once. When Redis goes away, posting still
-works and returns quickly; once Redis is back, the clients catch up by
-cursor and end up with every comment, with no gaps and no duplicates.
+works and returns quickly; once Redis is back, clients that reconnect, or
+that notice a jump in the cursor, catch up over HTTP and end up with every
+comment, with no gaps and no duplicates. Two known bugs are pinned by
+strict xfails: a client that stays connected through the outage is never
+told it missed anything, and the real page (live.js) skips the comments of
+the outage once the next one arrives.
 
 How it is set up, and why:
 - Redis is the test's own `redis-server` on a free port, not the one
@@ -35,13 +39,14 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
+import redis
 from django.test import Client
 from django.utils import timezone
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from accounts.roles import CITIZEN
-from comments.events import COMMENT_EVENTS
+from comments.events import COMMENT_EVENTS, consultation_group
 from comments.models import Comment
 from tests.e2e.conftest import ServerProcess, database_url_for, free_port
 from tests.factories import (
@@ -95,6 +100,16 @@ class RedisServer:
                 raise RuntimeError(f"redis-server did not start: see {log_path}")
             time.sleep(0.02)
 
+    def subscribers(self, channel):
+        """How many connections are subscribed to `channel` (0 if Redis is down)."""
+        client = redis.Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            return dict(client.pubsub_numsub(channel)).get(channel.encode(), 0)
+        except redis.RedisError:
+            return 0
+        finally:
+            client.close()
+
     def ping(self):
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
@@ -122,40 +137,46 @@ class RedisServer:
 
 
 class ServerWithEnv(ServerProcess):
-    """ServerProcess with extra environment variables (it builds the
-    server's environment from os.environ, so they are set there only while
-    the process is spawned); stopped again if it never becomes ready."""
+    """ServerProcess with extra environment variables. It builds the server's
+    environment from os.environ, so they are set there only while the process
+    is spawned. Waiting for it is left to wait_until_ready(), so that several
+    servers can boot at once; one that never becomes ready is stopped."""
 
     def __init__(self, database_url, log_path, extra_env):
+        self._spawning = True
         with pytest.MonkeyPatch.context() as patch:
             for name, value in extra_env.items():
                 patch.setenv(name, value)
             super().__init__(database_url, log_path)
+        self._spawning = False
 
     def _wait_until_ready(self, timeout=30):
-        try:
+        if not self._spawning:
             super()._wait_until_ready(timeout)
+
+    def wait_until_ready(self, timeout=30):
+        try:
+            self._wait_until_ready(timeout)
         except Exception:
             self.stop()
             raise
 
     def log_tail(self, lines=30):
-        self.log.flush()
         try:
-            text = open(self.log.name, errors="replace").read()  # noqa: SIM115
+            with open(self.log.name, errors="replace") as log:
+                return "\n".join(log.read().splitlines()[-lines:])
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 @pytest.fixture
 def redis_server(tmp_path):
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server not found: `apt-get install redis-server`")
-    redis = RedisServer(tmp_path)
-    redis.start()
-    yield redis
-    redis.stop()
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -173,6 +194,8 @@ def two_servers(transactional_db, tmp_path, redis_server):
                     database_url, tmp_path / f"server-{name}.log", {"REDIS_URL": redis_server.url}
                 )
             )
+        for server in servers:
+            server.wait_until_ready()
         yield servers
     finally:
         for server in servers:
@@ -236,10 +259,11 @@ def api_url(server, consultation_id):
 
 
 class LiveClient:
-    """What the consultation page's script does: one websocket; on every
+    """A client that keeps the cursor contract: one websocket; on every
     (re)connection, fetch every change after the last cursor applied; when an
-    event's cursor jumps past the next one, fetch what lies in between;
-    reconnect with a short backoff. State is read by the test thread."""
+    event's cursor jumps past the next one, fetch what lies in between (which
+    live.js does not do yet: see the last test); reconnect with a short
+    backoff. Its state is read by the test thread."""
 
     def __init__(self, name, server, consultation_id, cursor):
         self.name = name
@@ -255,7 +279,7 @@ class LiveClient:
         self.ws = None
 
     async def run(self):
-        delay = 0.1
+        delay, pinger = 0.1, None
         while True:
             try:
                 async with connect(
@@ -266,26 +290,44 @@ class LiveClient:
                     # Subscribed before the fetch: nothing falls in between.
                     await self.catch_up()
                     self.is_open = True
+                    pinger = asyncio.create_task(self.ping(ws))
                     async for raw in ws:
                         await self.on_frame(json.loads(raw))
                     self.failures.append(f"closed: {ws.close_code} {ws.close_reason}")
             except (OSError, TimeoutError, WebSocketException) as error:
-                self.failures.append(repr(error))
+                self.failures.append(repr(error)[:200])
             finally:
                 self.is_open, self.ws = False, None
+                if pinger is not None:
+                    pinger.cancel()
+                    pinger = None
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
 
     async def on_frame(self, frame):
-        if frame.get("type") not in COMMENT_EVENTS:
+        cursor = frame.get("cursor")
+        if not isinstance(cursor, int):
             return
-        cursor, comment_id = frame["cursor"], frame["comment"]["id"]
+        if frame.get("type") not in COMMENT_EVENTS:
+            # Any other frame that carries a cursor says how far the
+            # consultation has got: fetch what lies beyond ours.
+            if cursor > self.cursor:
+                await self.catch_up()
+            return
+        comment_id = frame["comment"]["id"]
         self.live.append((cursor, comment_id))
         if cursor > self.cursor + 1:  # changes were missed: fetch them
             await self.catch_up()
         if cursor > self.cursor:
             self.shown.add(comment_id)
             self.cursor = cursor
+
+    @staticmethod
+    async def ping(ws):
+        """The page's keep-alive (an answer that carried a cursor would count)."""
+        while True:
+            await asyncio.sleep(2)
+            await ws.send(json.dumps({"type": "ping"}))
 
     async def catch_up(self):
         while True:
@@ -364,13 +406,29 @@ def post_via_api(server, consultation_id, session_key, body, question_id):
     return status, data, time.monotonic() - started
 
 
+class MissedComments(AssertionError):
+    """The failure the xfail tests expect; any other failure in them (a
+    timeout, a refused post) is reported as a real failure."""
+
+
+class WaitTimeout(Exception):
+    """A bounded wait ran out."""
+
+
 def wait_for(condition, describe, timeout=WAIT, servers=()):
+    if not settle(condition, timeout):
+        logs = "\n".join(f"--- {s.url}\n{s.log_tail()}" for s in servers)
+        raise WaitTimeout(f"not within {timeout} s: {describe()}\n{logs}")
+
+
+def settle(condition, timeout):
+    """Whether `condition` became true within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            logs = "\n".join(f"--- {s.url}\n{s.log_tail()}" for s in servers)
-            raise AssertionError(f"not within {timeout} s: {describe()}\n{logs}")
+            return False
         time.sleep(0.05)
+    return True
 
 
 # Data -----------------------------------------------------------------------
@@ -398,9 +456,7 @@ def make_session():
 def changes(consultation):
     """(cursor, id) of every comment of the consultation, in change order."""
     return list(
-        Comment.objects.filter(consultation=consultation)
-        .order_by("seq")
-        .values_list("seq", "id")
+        Comment.objects.filter(consultation=consultation).order_by("seq").values_list("seq", "id")
     )
 
 
@@ -444,9 +500,7 @@ def test_a_post_through_either_server_reaches_every_client_on_both_once_in_order
             )
             assert status == 201, data
         else:
-            poster = loop_thread.run(
-                SocketPoster(server_b, consultation.pk, make_session()).open()
-            )
+            poster = loop_thread.run(SocketPoster(server_b, consultation.pk, make_session()).open())
             answer, _ = loop_thread.run(poster.post(body, question_id))
             loop_thread.run(poster.close())
             assert answer["type"] == "comment.accepted", answer
@@ -466,88 +520,209 @@ def test_a_post_through_either_server_reaches_every_client_on_both_once_in_order
         assert reader.shown == {comment_id for _, comment_id in posted}
 
 
+def group_channel(consultation):
+    """The Redis channel RedisPubSubChannelLayer uses for the consultation's group."""
+    return f"asgi__group__{consultation_group(consultation.pk)}"
+
+
+class Posting:
+    """Comments posted through the servers, each by a new person: through
+    server A's JSON API, or through a websocket to server B (opened now, or
+    earlier and passed in). Returns how long the server took to answer."""
+
+    def __init__(self, servers, consultation, make_session, loop_thread):
+        self.servers, self.consultation = servers, consultation
+        self.make_session, self.loop_thread = make_session, loop_thread
+        self.question_id = consultation.questions.get().pk
+
+    def open_socket(self):
+        poster = SocketPoster(self.servers[1], self.consultation.pk, self.make_session())
+        return self.loop_thread.run(poster.open())
+
+    def via_api(self, label):
+        body = f"Comentario {label}: el puente necesita iluminación."
+        status, data, seconds = post_via_api(
+            self.servers[0], self.consultation.pk, self.make_session(), body, self.question_id
+        )
+        assert status == 201, (label, status, data)
+        return seconds
+
+    def via_socket(self, label, poster=None):
+        body = f"Comentario {label}: el puente necesita iluminación."
+        own = poster is None
+        poster = poster or self.open_socket()
+        try:
+            answer, seconds = self.loop_thread.run(poster.post(body, self.question_id), timeout=40)
+        finally:
+            if own:
+                self.loop_thread.run(poster.close())
+        assert answer["type"] == "comment.accepted", (label, answer)
+        return seconds
+
+
+def wait_for_subscribers(redis_server, consultation, servers, count=2):
+    wait_for(
+        lambda: redis_server.subscribers(group_channel(consultation)) == count,
+        lambda: f"{redis_server.subscribers(group_channel(consultation))} subscribed",
+        servers=servers,
+    )
+
+
 def test_redis_outage_costs_no_comment_and_clients_catch_up(
     two_servers, redis_server, consultation, make_session, loop_thread
 ):
-    """Redis is killed while six clients are connected. Posts through both
-    servers (API on A, websocket on B) still succeed, are saved, and answer
-    in under FAIL_FAST seconds each. Redis is started again on the same
-    port; the clients (reconnecting with backoff, catching up by cursor)
-    end up showing every comment posted, with no gaps and no duplicates,
-    and new comments are delivered live again, on both servers."""
-    server_a, server_b = two_servers
-    question_id = consultation.questions.get().pk
+    """Redis is killed while six clients are connected (three per server).
+
+    - Posts through both servers (A's API, B's websocket) still succeed, are
+      saved, and answer in under FAIL_FAST seconds each: the layer fails fast.
+    - One client per server loses its connection during the outage: its
+      reconnection attempts fail while Redis is down (the handshake fails
+      rather than hangs) and succeed, with backoff, once it is back; it then
+      catches up by cursor over HTTP.
+    - The other clients stay connected (the servers keep their sockets open
+      through the outage) and catch up when the next comment's cursor jumps.
+    - Every client ends up showing exactly the comments in the database, with
+      its cursor at the last change (no gap), and no live event twice.
+    """
     readers = start_readers(loop_thread, two_servers, consultation)
+    post = Posting(two_servers, consultation, make_session, loop_thread)
+    wait_for_subscribers(redis_server, consultation, two_servers)
 
-    def post(via, label):
-        body = f"Comentario {label}: el puente necesita iluminación."
-        if via == "api":
-            status, data, seconds = post_via_api(
-                server_a, consultation.pk, make_session(), body, question_id
-            )
-            return status == 201, data, seconds
-        poster = loop_thread.run(SocketPoster(server_b, consultation.pk, make_session()).open())
-        try:
-            answer, seconds = loop_thread.run(poster.post(body, question_id), timeout=40)
-        finally:
-            loop_thread.run(poster.close())
-        return answer["type"] == "comment.accepted", answer, seconds
-
-    # Before: delivered live everywhere.
-    for via, label in [("api", "antes-1"), ("socket", "antes-2")]:
-        ok, data, _ = post(via, label)
-        assert ok, data
+    post.via_api("antes-1")
+    post.via_socket("antes-2")
     before = changes(consultation)
     wait_for(
-        lambda: all(len(r.live) >= len(before) for r in readers),
+        lambda: all(r.live == before for r in readers),
         lambda: {r.name: r.live for r in readers},
         servers=two_servers,
     )
+    outage_sockets = [post.open_socket() for _ in range(2)]  # while Redis is up
 
-    # Sockets to post through during the outage are opened while Redis is up.
-    outage_posters = [
-        loop_thread.run(SocketPoster(server_b, consultation.pk, make_session()).open())
-        for _ in range(2)
-    ]
     redis_server.kill()
+    dropped = [readers[0], readers[READERS_PER_SERVER]]  # one on each server
+    for reader in dropped:
+        loop_thread.run(reader.drop())
     timings = []
-    for i in range(2):
-        ok, data, seconds = post("api", f"durante-api-{i}")
-        timings.append(("api", seconds))
-        assert ok, data
-        answer, seconds = loop_thread.run(
-            outage_posters[i].post(f"Comentario durante-socket-{i}: sin Redis.", question_id),
-            timeout=40,
-        )
-        timings.append(("socket", seconds))
-        assert answer["type"] == "comment.accepted", answer
-    for poster in outage_posters:
+    for i, poster in enumerate(outage_sockets):
+        timings.append(("api", post.via_api(f"durante-api-{i}")))
+        timings.append(("socket", post.via_socket(f"durante-socket-{i}", poster)))
+    for poster in outage_sockets:
         loop_thread.run(poster.close())
-    during = changes(consultation)
-    assert len(during) == len(before) + 4  # saved
+    assert len(changes(consultation)) == len(before) + 4  # saved
     assert all(seconds < FAIL_FAST for _, seconds in timings), timings
+    wait_for(
+        lambda: all(len(r.failures) >= 2 and not r.is_open for r in dropped),
+        lambda: {r.name: (r.is_open, r.failures) for r in dropped},
+        servers=two_servers,
+    )  # the drop, then at least one refused reconnection
 
     redis_server.start()
+    wait_for(
+        lambda: all(r.is_open for r in dropped),
+        lambda: {r.name: r.failures for r in dropped},
+        servers=two_servers,
+    )
+    during = changes(consultation)
+    for reader in dropped:  # caught up on reconnecting
+        assert reader.shown == {i for _, i in during}, reader.name
+        assert reader.cursor == during[-1][0], reader.name
+    wait_for_subscribers(redis_server, consultation, two_servers)
 
-    # After: posted once Redis is back, through both servers.
-    for via, label in [("api", "despues-1"), ("socket", "despues-2")]:
-        ok, data, _ = post(via, label)
-        assert ok, data
+    post.via_api("despues-1")
+    post.via_socket("despues-2")
     everything = changes(consultation)
     every_id = {comment_id for _, comment_id in everything}
     last_cursor = everything[-1][0]
     wait_for(
-        lambda: all(r.cursor >= last_cursor and r.is_open for r in readers),
-        lambda: {
-            r.name: (r.cursor, r.is_open, r.live, r.fetched, r.failures[-3:]) for r in readers
-        },
+        lambda: all(r.cursor == last_cursor and r.shown == every_id for r in readers),
+        lambda: {r.name: (r.cursor, r.live, r.fetched, r.failures[-2:]) for r in readers},
         servers=two_servers,
     )
     time.sleep(0.5)  # a duplicate would arrive now
     for reader in readers:
         assert reader.shown == every_id, reader.name
-        # No gaps: the page's cursor covers every change, and nothing it was
-        # sent or fetched lies outside what was posted.
         assert reader.cursor == last_cursor, reader.name
-        assert {i for _, i in reader.live} | set(reader.fetched) == every_id, reader.name
-        print(reader.name, reader.connections, reader.live, reader.fetched, reader.failures)
+        assert len(set(reader.live)) == len(reader.live), (reader.name, reader.live)
+        assert set(reader.live) <= set(everything), reader.name
+        assert reader.live[: len(before)] == before, reader.name
+        assert reader.live[-2:] == everything[-2:], reader.name  # live again
+        assert reader.connections == (2 if reader in dropped else 1), reader.name
+
+
+def test_clients_that_stayed_connected_learn_of_the_outage_comments(
+    two_servers, redis_server, consultation, make_session, loop_thread
+):
+    """Redis is killed and two comments are posted (saved, as above); Redis
+    comes back and both servers subscribe again. Nobody posts afterwards.
+    Every client that stayed connected should come to show the outage's
+    comments within a few seconds, whatever the mechanism: the server closes
+    its socket (the client reconnects and catches up), or sends any frame
+    carrying a cursor past the client's, pushed or in answer to its pings
+    (the client catches up)."""
+    readers = start_readers(loop_thread, two_servers, consultation)
+    post = Posting(two_servers, consultation, make_session, loop_thread)
+    wait_for_subscribers(redis_server, consultation, two_servers)
+    post.via_api("antes")
+    before = changes(consultation)
+    wait_for(
+        lambda: all(r.live == before for r in readers),
+        lambda: {r.name: r.live for r in readers},
+        servers=two_servers,
+    )
+
+    redis_server.kill()
+    post.via_api("durante-1")
+    post.via_api("durante-2")
+    redis_server.start()
+    wait_for_subscribers(redis_server, consultation, two_servers)
+
+    every_id = {comment_id for _, comment_id in changes(consultation)}
+    assert len(every_id) == 3
+    settle(lambda: all(r.shown == every_id for r in readers), timeout=10)
+    missing = {r.name: sorted(every_id - r.shown) for r in readers if r.shown != every_id}
+    if missing:
+        raise MissedComments(f"comments the open pages never show: {missing}")
+
+
+def test_the_page_shows_the_comments_posted_while_redis_was_down(
+    two_servers, redis_server, consultation, make_session, browser
+):
+    """The real page (live.js in Chromium) on server B, its reader inside the
+    question's discussion; comments posted through server A's API. A comment
+    posted while Redis is down is saved; once Redis is back and the next
+    comment arrives live, the page must show both."""
+    server_b = two_servers[1]
+    post = Posting(two_servers, consultation, make_session, loop_thread=None)
+    key = f"question-{post.question_id}"
+
+    def comment_ids():
+        return [comment_id for _, comment_id in changes(consultation)]
+
+    def shown(comment_id):
+        return page.locator(f"#comment-{comment_id}").count() == 1
+
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server_b.url + consultation.url)
+        page.wait_for_selector('#live-config[data-state="open"]', state="attached", timeout=10_000)
+        # Inside the discussion, new comments go straight into the thread.
+        page.locator(f"#discussion-{key} a").last.focus()
+        wait_for_subscribers(redis_server, consultation, two_servers, count=1)  # B
+
+        post.via_api("antes")
+        page.wait_for_selector(f"#comment-{comment_ids()[-1]}", timeout=10_000)
+
+        redis_server.kill()
+        assert post.via_api("durante") < FAIL_FAST
+        during = comment_ids()[-1]
+        redis_server.start()
+        wait_for_subscribers(redis_server, consultation, two_servers, count=1)  # B
+
+        post.via_api("despues")
+        page.wait_for_selector(f"#comment-{comment_ids()[-1]}", timeout=10_000)  # live again
+        page.wait_for_timeout(3_000)  # time for any catch-up
+        if not shown(during):
+            raise MissedComments(f"comment {during}, posted during the outage, is not on the page")
+    finally:
+        context.close()

@@ -19,6 +19,9 @@
   var socket = null;
   var attempts = 0;
   var everConnected = false;
+  var heartbeat = null;
+  var HEARTBEAT_MS = 20000;
+  var catchingUp = null;
 
   function announce(message) {
     if (!announcer) return;
@@ -128,6 +131,12 @@
 
   function apply(event) {
     if (typeof event.cursor !== "number" || event.cursor <= cursor) return false;
+    if (event.cursor > cursor + 1) {
+      // Something between our cursor and this event never reached us (the
+      // channel layer was down, or two servers raced): fetch it all in order.
+      catchUp();
+      return false;
+    }
     cursor = event.cursor;
     if (event.type === "comment.created") return insert(event.comment);
     update(event.comment);
@@ -141,13 +150,28 @@
   }
 
   function catchUp() {
+    // One catch-up at a time; a gap seen meanwhile is covered by the next.
+    if (catchingUp) {
+      catchingUp.again = true;
+      return catchingUp.promise;
+    }
+    catchingUp = { again: false };
+    catchingUp.promise = fetchAfter().then(function () {
+      var again = catchingUp.again;
+      catchingUp = null;
+      if (again) return catchUp();
+    });
+    return catchingUp.promise;
+  }
+
+  function fetchAfter() {
     // Everything after our cursor, page by page (the API caps each answer).
     return fetch(text.api + "?after=" + cursor, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) return;
         applyCaughtUp(data);
-        if (data.results.length >= 500) return catchUp();
+        if (data.results.length >= 500) return fetchAfter();
       })
       .catch(function () {});
   }
@@ -174,14 +198,24 @@
       attempts = 0;
       everConnected = true;
       catchUp();
+      // The pong carries the consultation's cursor: a quiet page still learns
+      // of events lost while the server's channel layer was away.
+      heartbeat = window.setInterval(function () {
+        if (socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');
+      }, HEARTBEAT_MS);
     });
     socket.addEventListener("message", function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
-      if (event.type && event.comment) applyBatch([event]);
+      if (event.type === "pong") {
+        if (event.cursor > cursor) catchUp();
+      } else if (event.type && event.comment) {
+        applyBatch([event]);
+      }
     });
     socket.addEventListener("close", function () {
       config.dataset.state = "closed";
+      window.clearInterval(heartbeat);
       if (attempts === 0 && everConnected) announce(text.reconnecting);
       attempts += 1;
       // Exponential backoff with jitter, at most 30 s.
