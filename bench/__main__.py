@@ -14,9 +14,13 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench import api_consultations  # noqa: E402
+from bench import api_consultations, fanout, thread_page  # noqa: E402
 
-BENCHMARKS = {"api_consultations": api_consultations.run}
+BENCHMARKS = {
+    "api_consultations": api_consultations.run,
+    "fanout": fanout.run,
+    "thread_page": thread_page.run,
+}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -6,6 +6,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -54,6 +55,10 @@ def access_comment(user, comment_id):
 def check_body(raw):
     if not isinstance(raw, str):
         raise Invalid({"body": [_("Write your comment as text.")]})
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid({"body": [_("Write your comment as text.")]}) from None
     if len(raw) > MAX_LENGTH * 2:
         raise Invalid(
             {"body": [_("A comment can have at most %(max)s characters.") % {"max": MAX_LENGTH}]}
@@ -135,6 +140,15 @@ def _as_id(value):
     return value if value > 0 else None
 
 
+def _fresh_participant(user):
+    """The user as the database has them now, row locked until commit: a
+    deactivation made since sign-in counts, and one person's concurrent posts
+    queue up for the rate limit instead of all passing it."""
+    if not user.is_authenticated:
+        return user
+    return get_user_model().objects.select_for_update().filter(pk=user.pk).first() or user
+
+
 def _next_seq(consultation_id):
     """Take the consultation's next change number; the row stays locked until
     commit, so numbers become visible in order."""
@@ -147,6 +161,7 @@ def _next_seq(consultation_id):
 
 @transaction.atomic
 def do_post_comment(user, consultation, *, body, question=None, section=None, parent=None):
+    user = _fresh_participant(user)
     now = timezone.now()
     fields = check_post(
         user,
@@ -184,6 +199,9 @@ def do_post_comment(user, consultation, *, body, question=None, section=None, pa
 
 @transaction.atomic
 def do_edit_comment(user, comment, *, body):
+    user = _fresh_participant(user)
+    if not rules.is_participant(user):
+        raise NotAllowed(_("Sign in to take part."))
     now = timezone.now()
     comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
     if not rules.is_author(user, comment):
@@ -227,6 +245,7 @@ def do_react(user, comment, stance):
     now = timezone.now()
     if stance not in Stance.values:
         raise Invalid({"stance": [_("Choose agree, disagree or pass.")]})
+    user = _fresh_participant(user)
     if not rules.is_participant(user):
         raise NotAllowed(_("Sign in to take part."))
     comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)

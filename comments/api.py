@@ -1,6 +1,8 @@
 """JSON API v1 for comments (contract: DESIGN.md). Parse, call one action,
 render; the rules live in comments/actions.py."""
 
+import re
+
 from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -14,6 +16,18 @@ from comments.serializers import CommentSerializer
 
 PAGE_SIZE = 200
 CHANGES_LIMIT = 500
+
+
+MAX_OFFSET = 10**9
+MAX_CURSOR = 2**62
+
+
+def non_negative_int(value, maximum):
+    """`value` as an int in [0, maximum], or None (ASCII digits only)."""
+    if value is None or not re.fullmatch(r"[0-9]{1,19}", value):
+        return None
+    number = int(value)
+    return number if number <= maximum else None
 
 
 def error_response(error):
@@ -71,22 +85,23 @@ class ConsultationComments(CommentErrorsMixin, APIView):
         """Published comments in thread order, or the changes after a cursor."""
         consultation = actions.access_consultation(consultation_id)
         comments = Comment.objects.filter(consultation=consultation).select_related("author")
-        after = request.query_params.get("after")
-        if after is not None:
-            if not after.isdigit():
+        if "after" in request.query_params:
+            after = non_negative_int(request.query_params["after"], MAX_CURSOR)
+            if after is None:
                 return Response({"detail": "after must be a non-negative integer"}, status=400)
-            changed = list(comments.filter(seq__gt=int(after)).order_by("seq")[:CHANGES_LIMIT])
+            changed = list(comments.filter(seq__gt=after).order_by("seq")[:CHANGES_LIMIT])
             return Response(
                 {
                     "results": CommentSerializer(changed, many=True).data,
-                    "next_cursor": changed[-1].seq if changed else int(after),
+                    "next_cursor": changed[-1].seq if changed else after,
                     "next": None,
                 }
             )
-        offset = request.query_params.get("offset", "0")
-        if not offset.isdigit():
-            return Response({"detail": "offset must be a non-negative integer"}, status=400)
-        offset = int(offset)
+        offset = non_negative_int(request.query_params.get("offset", "0"), MAX_OFFSET)
+        if offset is None:
+            return Response(
+                {"detail": f"offset must be an integer from 0 to {MAX_OFFSET}"}, status=400
+            )
         # Read the cursor first: anything written during the read is newer.
         cursor = (
             ConsultationActivity.objects.filter(pk=consultation.pk)

@@ -1,10 +1,12 @@
 """Live events: who receives them (one function per event kind) and how they
 are sent. The database is the truth; a lost event is caught up by cursor."""
 
+import json
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from comments.serializers import comment_data
@@ -30,7 +32,9 @@ def on_commit_publish(kind, comment):
 def publish(group, event):
     """Send to a group; a layer that is down costs the live update, not the write."""
     layer = get_channel_layer()
+    # Encoded once here rather than once per connected client.
+    message = {"type": "consultation.event", "text": json.dumps(event, cls=DjangoJSONEncoder)}
     try:
-        async_to_sync(layer.group_send)(group, {"type": "consultation.event", "event": event})
+        async_to_sync(layer.group_send)(group, message)
     except Exception as error:
         logger.warning("could not publish %s to %s: %r", event["type"], group, error)

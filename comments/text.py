@@ -15,8 +15,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 def clean_body(raw):
     """Plain text from what was typed: markup removed (the text inside
     ordinary tags kept, scripts and styles dropped), line ends normalised."""
-    text = nh3.clean(raw.replace("\r\n", "\n").replace("\r", "\n"), tags=set())
-    text = html.unescape(text)
+    # `&` escaped first, so that the unescape below only undoes nh3's own
+    # escaping: a typed "&lt;b&gt;" stays those characters, never markup.
+    text = raw.replace("&", "&amp;").replace("\r\n", "\n").replace("\r", "\n")
+    text = html.unescape(nh3.clean(text, tags=set()))
     # Collapse runs of blank lines; keep single line breaks.
     text = re.sub(r"\n{3,}", "\n\n", text)
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))

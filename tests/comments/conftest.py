@@ -3,6 +3,7 @@ rate limits switched off (or set per test), an in-memory channel layer and a
 listener on a consultation's group."""
 
 import asyncio
+import json
 from datetime import timedelta
 
 import pytest
@@ -110,9 +111,11 @@ class Listener:
         return async_to_sync(receive)()
 
     def events(self, timeout=0.05):
+        """The comment events delivered so far, decoded (a layer message holds
+        either the event or its JSON text)."""
         messages = self.receive_all(timeout)
         assert all(m["type"] == "consultation.event" for m in messages), messages
-        return [m["event"] for m in messages]
+        return [json.loads(m["text"]) if "text" in m else m["event"] for m in messages]
 
 
 @pytest.fixture
@@ -137,8 +140,11 @@ def live_home(transactional_db):
 @pytest.fixture
 def live_consultation(live_home):
     index = ConsultationIndexPageFactory(parent=live_home)
-    return ConsultationPageFactory(
+    consultation = ConsultationPageFactory(
         parent=index,
         sections=[("Objeto", "Qué regula.")],
         questions=["¿Qué cambiarías?"],
     )
+    # Loaded now, so that async test code can read them without the ORM.
+    assert consultation.ordered_questions and consultation.ordered_sections
+    return consultation

@@ -1,4 +1,5 @@
-"""The discussion on the consultation page, and its forms without JavaScript."""
+"""The discussion on the consultation page, and its forms without JavaScript
+(in Spanish, the default language)."""
 
 import re
 from datetime import timedelta
@@ -66,7 +67,7 @@ def test_replies_nest_to_the_display_cap_then_go_flat(client, page, ana, beto):
     html = html_of(client, page)
     levels = dict(re.findall(r'data-comment-id="(\d+)" data-level="(\d+)"', html))
     assert [int(levels[str(c.pk)]) for c in chain] == [1, 2, 3, 4, 4]
-    assert html.count("in reply to") == 2
+    assert html.count("en respuesta a") == 2
 
 
 def test_section_change_is_marked_on_older_comments(client, page, ana):
@@ -75,10 +76,10 @@ def test_section_change_is_marked_on_older_comments(client, page, ana):
     Comment.objects.filter(pk=comment.pk).update(created=timezone.now() - timedelta(days=2))
     section.version.changed_at = timezone.now() - timedelta(days=3)
     section.version.save()
-    assert "This section changed" not in html_of(client, page)
+    assert "Este apartado cambió" not in html_of(client, page)
     section.version.changed_at = timezone.now() - timedelta(days=1)
     section.version.save()
-    assert "This section changed after the comment was written." in html_of(client, page)
+    assert "Este apartado cambió después de escribirse el comentario." in html_of(client, page)
 
 
 def test_deleted_comment_leaves_a_tombstone_and_its_replies(client, page, ana, beto):
@@ -87,7 +88,7 @@ def test_deleted_comment_leaves_a_tombstone_and_its_replies(client, page, ana, b
     actions.do_delete_comment(ana, first)
     html = html_of(client, page)
     assert "Texto que se borrará" not in html
-    assert "Deleted by its author" in html and "Respuesta que queda" in html
+    assert "Borrado por su autor" in html and "Respuesta que queda" in html
     assert f'id="comment-{reply.pk}"' in html
 
 
@@ -167,13 +168,13 @@ def test_closed_consultation_shows_comments_but_no_forms(client, make_consultati
     client.force_login(beto)
     html = html_of(client, page)
     assert "Dicho mientras estaba abierta" in html
-    assert "This consultation is closed" in html
+    assert "Esta consulta está cerrada" in html
     assert 'class="comment-form"' not in html
 
 
 def test_anonymous_sees_a_sign_in_link_not_a_form(client, page):
     html = html_of(client, page)
-    assert "Sign in to comment." in html
+    assert "Inicia sesión para comentar." in html
     assert 'name="body"' not in html
 
 
@@ -189,7 +190,7 @@ def test_form_post_publishes_and_returns_to_the_comment(client, page, ana):
     comment = Comment.objects.get(body="Desde el formulario")
     assert response.status_code == 302
     assert response["Location"] == f"{page.url}#comment-{comment.pk}"
-    assert "Your comment was published." in client.get(page.url).content.decode()
+    assert "Tu comentario se publicó." in client.get(page.url).content.decode()
 
 
 def test_refused_post_keeps_the_text_and_says_why(client, page, ana):
@@ -201,11 +202,11 @@ def test_refused_post_keeps_the_text_and_says_why(client, page, ana):
     )
     assert response["Location"] == f"{page.url}#form-{key}"
     html = client.get(page.url).content.decode()
-    assert "Write at least 2 characters." in html
+    assert "Escribe al menos 2 caracteres." in html
     assert re.search(rf'id="body-{key}"[^>]*aria-invalid="true"[^>]*>x</textarea>', html)
     assert not Comment.objects.exists()
     # The draft is shown once.
-    assert "Write at least 2 characters." not in client.get(page.url).content.decode()
+    assert "Escribe al menos 2 caracteres." not in client.get(page.url).content.decode()
 
 
 def test_form_post_rate_limited_says_when_to_retry(client, page, ana, settings):
@@ -219,7 +220,7 @@ def test_form_post_rate_limited_says_when_to_retry(client, page, ana, settings):
     client.post(url, {"body": "Primero", "question": question_of(page).pk})
     client.post(url, {"body": "Segundo enseguida", "question": question_of(page).pk})
     html = client.get(page.url).content.decode()
-    assert "You are posting too fast" in html
+    assert "Estás publicando demasiado rápido" in html
     assert "Segundo enseguida" in html  # kept in the form
     assert Comment.objects.count() == 1
 
