@@ -10,6 +10,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from comments import actions
 from comments.errors import CommentError, NotAllowed
@@ -100,7 +101,7 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
     def _post(self, frame):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            raise NotAllowed("Sign in to take part.")
+            raise NotAllowed(_("Sign in to take part."))
         # Reloaded: an editor may have closed or unpublished it since connect.
         consultation = actions.access_consultation(self.consultation.pk)
         comment = actions.do_post_comment(

@@ -153,13 +153,22 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 
 # Channels: in-memory by default; Redis when REDIS_URL is configured.
-def redis_channel_layer(url):
-    """The pub/sub layer: it did not drop messages under bursts where the core
-    layer dropped half of them (shared/MEASURED.md); clients catch up by cursor
-    whatever happens. redis-py 8 refuses connection 101 rather than waiting,
-    so the pool is sized for many handshakes; a Redis that is down fails fast."""
+REDIS_CHANNEL_LAYERS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+
+
+def redis_channel_layer(url, kind=None):
+    """The pub/sub layer by default: it did not drop messages under bursts
+    where the core layer dropped half of them (shared/MEASURED.md and
+    bench/fanout); clients catch up by cursor whatever happens. The core layer
+    stays selectable (PUENTE_CHANNEL_LAYER=core) for comparison. redis-py 8
+    refuses connection 101 rather than waiting, so the pool is sized for many
+    handshakes; a Redis that is down fails fast."""
+    kind = kind or os.environ.get("PUENTE_CHANNEL_LAYER", "pubsub")
     return {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": REDIS_CHANNEL_LAYERS[kind],
         "CONFIG": {
             "hosts": [{"address": url, "max_connections": 1000, "socket_connect_timeout": 2}]
         },
