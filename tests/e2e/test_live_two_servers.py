@@ -56,7 +56,9 @@ from tests.factories import (
     ensure_site,
 )
 
-pytestmark = pytest.mark.e2e
+# Several server processes writing at once is the production setup, on
+# PostgreSQL; SQLite (the single-process `make run` default) is not for it.
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres_only]
 
 ORIGIN = "http://127.0.0.1"
 WAIT = 20.0  # the longest any single wait in these tests may take, in seconds
