@@ -36,7 +36,6 @@ class CommentSerializer(serializers.ModelSerializer):
             "created",
             "edited",
             "reactions",
-            "reply_count",
             "status",
         ]
 
