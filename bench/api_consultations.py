@@ -1,32 +1,13 @@
 """GET /api/v1/consultations/ (one page of 20) and one consultation, as the
 number of published consultations grows: SQL queries and server time."""
 
-import statistics
-import time
-
-from django.db import connection, reset_queries
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
+from bench.measure import measure_get
 from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, ensure_site
 
 SIZES = (10, 100, 300)
 REPEATS = 30
-
-
-def measure(client, url):
-    reset_queries()  # the log is bounded: a full one would count nothing
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    query_count = len(queries)  # read now: the log is cleared below
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        reset_queries()
-    timings.sort()
-    return query_count, statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
 
 
 def run():
@@ -46,14 +27,14 @@ def run():
             ("list (page of 20)", "/api/v1/consultations/"),
             ("detail", f"/api/v1/consultations/{page.pk}/"),
         ):
-            queries, median, p95 = measure(client, url)
+            timing = measure_get(client, url, REPEATS)
             rows.append(
                 {
                     "consultations": size,
                     "request": label,
-                    "queries": queries,
-                    "median ms": round(median, 2),
-                    "p95 ms": round(p95, 2),
+                    "queries": timing.queries,
+                    "median ms": round(timing.median_ms, 2),
+                    "p95 ms": round(timing.p95_ms, 2),
                 }
             )
     return rows

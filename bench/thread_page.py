@@ -3,16 +3,14 @@ the comments API's first page and the consultation page (HTML), SQL queries
 and server time (Django's test client, in process)."""
 
 import random
-import statistics
-import time
 from datetime import timedelta
 
-from django.db import connection, reset_queries
+from django.db import connection
 from django.db.models import F
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench.measure import measure_get
 from comments.models import Comment, CommentStatus, ConsultationActivity
 from tests.factories import (
     ConsultationIndexPageFactory,
@@ -34,24 +32,6 @@ BODIES = (
     "Hay un ejemplo en https://example.org/mesas/seguimiento que funcionó bien.",
     "El párrafo sobre presupuesto debería decir de dónde sale el dinero. " * 4,
 )
-
-
-def measure(client, url):
-    """As bench/api_consultations.py: queries of one request, then times."""
-    reset_queries()  # the log is bounded: a full one would count nothing
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    query_count = len(queries)  # read now: the log is cleared below
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        reset_queries()
-    timings.sort()
-    p95 = timings[max(0, int(len(timings) * 0.95 + 0.999999) - 1)]
-    return query_count, statistics.median(timings), p95, len(response.content)
 
 
 def build_comments(page, size, rng):
@@ -154,15 +134,15 @@ def run():
             ("page HTML, anonymous", anonymous, page.url),
             ("page HTML, signed in", signed_in, page.url),
         ):
-            queries, median, p95, size_bytes = measure(client, url)
+            timing = measure_get(client, url, REPEATS)
             rows.append(
                 {
                     "comments": size,
                     "request": label,
-                    "queries": queries,
-                    "median ms": round(median, 2),
-                    "p95 ms": round(p95, 2),
-                    "KB": round(size_bytes / 1024, 1),
+                    "queries": timing.queries,
+                    "median ms": round(timing.median_ms, 2),
+                    "p95 ms": round(timing.p95_ms, 2),
+                    "KB": round(timing.size_bytes / 1024, 1),
                 }
             )
     return rows
