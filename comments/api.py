@@ -13,6 +13,7 @@ from comments import actions
 from comments.errors import CommentError
 from comments.models import Comment, CommentStatus, ConsultationActivity
 from comments.serializers import CommentSerializer
+from comments.throttles import CommentWriteThrottle
 
 PAGE_SIZE = 200
 CHANGES_LIMIT = 500
@@ -44,6 +45,8 @@ def error_response(error):
 
 
 class CommentErrorsMixin:
+    throttle_classes = [CommentWriteThrottle]
+
     def handle_exception(self, exc):
         if isinstance(exc, CommentError):
             return error_response(exc)

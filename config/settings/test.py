@@ -22,3 +22,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Static files straight from the source folders: the browser tests' server
 # runs without collectstatic.
 WHITENOISE_USE_FINDERS = True
+
+# Tests make many writes as the same few users; the flood limit has its own test.
+PUENTE_COMMENT_WRITE_RATE = "100000/min"

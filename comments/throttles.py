@@ -1,0 +1,20 @@
+"""A flood limit for comment writes over HTTP (posts have their own interval
+rule in the actions; this also covers edits, deletions and reactions)."""
+
+from django.conf import settings
+from rest_framework.throttling import UserRateThrottle
+
+
+class CommentWriteThrottle(UserRateThrottle):
+    scope = "comment_writes"
+
+    def get_rate(self):
+        # Read at request time, so that deployments and tests can change it.
+        return settings.PUENTE_COMMENT_WRITE_RATE
+
+    def allow_request(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
