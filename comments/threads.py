@@ -186,6 +186,10 @@ def discussion_context(consultation, request):
     draft = request.session.pop(DRAFT_SESSION_KEY, None) if hasattr(request, "session") else None
     if draft and draft.get("consultation") != consultation.pk:
         draft = None
+    # The one comment whose reply form is shown (`?reply=<id>`): one form per
+    # comment would make a long page several times heavier.
+    reply = request.GET.get("reply", "")
+    reply_to = int(reply) if reply.isascii() and reply.isdigit() else None
     sections = consultation.ordered_sections
     return {
         "section_threads": [(s, threads.get(anchor_key(section_id=s.pk))) for s in sections],
@@ -201,6 +205,7 @@ def discussion_context(consultation, request):
         "can_post": rules.can_post(request.user, consultation, now),
         "accepts_comments": rules.accepts_comments(consultation, now),
         "draft": draft,
+        "reply_to": reply_to,
         "stances": Stance.choices,
         "max_display_depth": MAX_DISPLAY_DEPTH,
     }

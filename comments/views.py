@@ -28,12 +28,12 @@ def _comment(user, comment_id):
         raise Http404(str(error.message)) from error
 
 
-def _back(consultation, fragment=""):
-    url = consultation.get_url()
+def _back(consultation, fragment="", query=""):
+    url = consultation.get_url() + (f"?{query}" if query else "")
     return redirect(f"{url}#{fragment}" if fragment else url)
 
 
-def _refused(request, consultation, error, *, fragment, body=None, form=None):
+def _refused(request, consultation, error, *, fragment, body=None, form=None, query=""):
     messages.error(request, str(error.message))
     if body is not None:
         request.session[DRAFT_SESSION_KEY] = {
@@ -42,7 +42,7 @@ def _refused(request, consultation, error, *, fragment, body=None, form=None):
             "body": body[:10_000],
             "errors": [str(m) for ms in error.errors.values() for m in ms],
         }
-    return _back(consultation, fragment)
+    return _back(consultation, fragment, query)
 
 
 @require_POST
@@ -70,6 +70,8 @@ def post_comment(request, consultation_id):
             fragment=f"form-{form}",
             body=data.get("body", ""),
             form=form,
+            # A refused reply comes back with its form open.
+            query=f"reply={parent}" if str(parent or "").isdigit() else "",
         )
     messages.success(request, _("Your comment was published."))
     return _back(consultation, f"comment-{comment.pk}")

@@ -38,3 +38,8 @@ def anchor(question=None, section=None):
     from comments.threads import anchor_key
 
     return anchor_key(getattr(question, "pk", None), getattr(section, "pk", None))
+
+
+@register.simple_tag
+def edit_form_key(comment):
+    return f"edit-{comment.pk}"

@@ -276,3 +276,34 @@ def test_forms_on_unknown_or_unpublished_targets_are_404(client, make_consultati
     )
     assert client.post("/comentarios/999999/editar/", {"body": "Hola"}).status_code == 404
     assert client.get(f"/comentarios/consultas/{draft.pk}/comentar/").status_code == 405
+
+
+def test_reply_forms_open_one_at_a_time(client, page, ana, beto):
+    first = post(ana, page, body="Primero")
+    second = post(beto, page, body="Segundo")
+    client.force_login(beto)
+    html = html_of(client, page)
+    assert f'href="?reply={first.pk}&amp;sort=oldest#form-reply-{first.pk}"' in html
+    assert f'id="form-reply-{first.pk}"' not in html
+    html = html_of(client, page, reply=first.pk)
+    assert f'id="form-reply-{first.pk}"' in html
+    assert f'id="form-reply-{second.pk}"' not in html
+    assert f'name="parent" value="{first.pk}"' in html
+
+
+def test_refused_reply_and_edit_keep_their_text(client, page, ana, beto):
+    first = post(ana, page, body="Primero")
+    client.force_login(beto)
+    response = client.post(
+        f"/comentarios/consultas/{page.pk}/comentar/", {"body": "y", "parent": first.pk}
+    )
+    assert response["Location"] == f"{page.url}?reply={first.pk}#form-reply-{first.pk}"
+    html = client.get(response["Location"].split("#")[0]).content.decode()
+    assert re.search(rf'id="body-reply-{first.pk}"[^>]*aria-invalid="true"[^>]*>y</textarea>', html)
+
+    client.force_login(ana)
+    client.post(f"/comentarios/{first.pk}/editar/", {"body": "z"})
+    html = html_of(client, page)
+    assert re.search(rf'id="edit-{first.pk}"[^>]*aria-invalid="true"[^>]*>z</textarea>', html)
+    first.refresh_from_db()
+    assert first.body == "Primero"
