@@ -275,3 +275,13 @@ def do_react(user, comment, stance):
     comment.save(update_fields=[*changes, "seq"])
     events.on_commit_publish("reactions.updated", comment)
     return comment, mine
+
+
+def change_status(comment, status, event_kind):
+    """Set a comment's status as part of a caller's transaction (moderation
+    uses it): a new change number, and the event on commit."""
+    comment.status = status
+    comment.seq = _next_seq(comment.consultation_id)
+    comment.save(update_fields=["status", "seq"])
+    events.on_commit_publish(event_kind, comment)
+    return comment

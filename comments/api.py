@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from comments import actions
 from comments.errors import CommentError
-from comments.models import Comment, CommentStatus, ConsultationActivity
+from comments.models import Comment, ConsultationActivity
 from comments.serializers import CommentSerializer
+from comments.threads import VISIBLE
 from comments.throttles import CommentWriteThrottle
 
 PAGE_SIZE = 200
@@ -111,7 +112,7 @@ class ConsultationComments(CommentErrorsMixin, APIView):
             .values_list("last_seq", flat=True)
             .first()
         ) or 0
-        visible = comments.filter(status__in=[CommentStatus.PUBLISHED, CommentStatus.DELETED])
+        visible = comments.filter(status__in=VISIBLE)
         page = list(thread_order(visible)[offset : offset + PAGE_SIZE + 1])
         has_more = len(page) > PAGE_SIZE
         next_url = None

@@ -13,7 +13,13 @@ from comments.serializers import comment_data
 
 logger = logging.getLogger(__name__)
 
-COMMENT_EVENTS = ("comment.created", "comment.updated", "comment.removed", "reactions.updated")
+COMMENT_EVENTS = (
+    "comment.created",
+    "comment.updated",
+    "comment.hidden",
+    "comment.removed",
+    "reactions.updated",
+)
 
 
 def consultation_group(consultation_id):

@@ -12,6 +12,7 @@ from consultations.models import ConsultationPage, ConsultationQuestion, Consult
 class CommentStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     DELETED = "deleted", _("Deleted by its author")
+    HIDDEN = "hidden", _("Hidden pending review")
 
 
 class Stance(models.TextChoices):
@@ -95,6 +96,10 @@ class Comment(models.Model):
     @property
     def is_deleted(self):
         return self.status == CommentStatus.DELETED
+
+    @property
+    def is_published(self):
+        return self.status == CommentStatus.PUBLISHED
 
     @property
     def reactions(self):

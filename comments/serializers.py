@@ -40,7 +40,7 @@ class CommentSerializer(serializers.ModelSerializer):
         ]
 
     def get_author(self, comment) -> str | None:
-        if comment.status == CommentStatus.DELETED:
+        if comment.status != CommentStatus.PUBLISHED:
             return None
         return comment.author.display_name
 

@@ -13,7 +13,9 @@ from comments.models import Comment, CommentStatus, ConsultationActivity, Reacti
 
 THREADS_PER_PAGE = 20
 MAX_DISPLAY_DEPTH = 3
-VISIBLE = [CommentStatus.PUBLISHED, CommentStatus.DELETED]
+# Deleted and hidden comments stay in their threads as tombstones (no text,
+# no author), so that their replies keep their place.
+VISIBLE = [CommentStatus.PUBLISHED, CommentStatus.DELETED, CommentStatus.HIDDEN]
 
 # sort key -> ordering of top-level comments (ties: oldest first)
 SORTS = {

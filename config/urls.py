@@ -12,6 +12,7 @@ from consultations import views as consultation_views
 api_v1 = [
     path("", include("consultations.api_urls")),
     path("", include("comments.api_urls")),
+    path("", include("moderation.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 

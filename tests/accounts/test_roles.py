@@ -29,6 +29,7 @@ TABLE = {
     "delete_own_comment": set(ROLES),
     "edit_others_comment": set(),
     "delete_others_comment": set(),
+    "flag_comment": set(ROLES),
 }
 
 
@@ -59,6 +60,9 @@ def attempt_comment_action(action, client, consultation, user):
             f"/api/v1/comments/{others.pk}/", {"body": "Cambiado"}, **json
         ),
         "delete_others_comment": lambda: client.delete(f"/api/v1/comments/{others.pk}/"),
+        "flag_comment": lambda: client.post(
+            f"/api/v1/comments/{others.pk}/flags/", {"reason": "spam"}, **json
+        ),
     }[action]()
     return response.status_code in (200, 201, 204)
 

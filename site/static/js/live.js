@@ -50,7 +50,8 @@
   function fill(li, comment) {
     var deleted = comment.status !== "published";
     li.classList.toggle("comment--deleted", deleted);
-    li.querySelector(".comment__author").textContent = deleted ? text.deleted : comment.author;
+    var tombstone = comment.status === "hidden" ? text.hidden : text.deleted;
+    li.querySelector(".comment__author").textContent = deleted ? tombstone : comment.author;
     // body_html is sanitised by the server (nh3): paragraphs and safe links only.
     li.querySelector(".comment__body").innerHTML = deleted ? "" : comment.body_html;
     var edited = li.querySelector(".comment__edited");
