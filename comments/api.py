@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from comments import actions
 from comments.errors import CommentError
-from comments.models import Comment, ConsultationActivity
+from comments.models import Comment
 from comments.serializers import CommentSerializer
-from comments.threads import VISIBLE
+from comments.threads import VISIBLE, current_cursor
 from comments.throttles import CommentWriteThrottle
 
 PAGE_SIZE = 200
@@ -107,11 +107,7 @@ class ConsultationComments(CommentErrorsMixin, APIView):
                 {"detail": f"offset must be an integer from 0 to {MAX_OFFSET}"}, status=400
             )
         # Read the cursor first: anything written during the read is newer.
-        cursor = (
-            ConsultationActivity.objects.filter(pk=consultation.pk)
-            .values_list("last_seq", flat=True)
-            .first()
-        ) or 0
+        cursor = current_cursor(consultation)
         visible = comments.filter(status__in=VISIBLE)
         page = list(thread_order(visible)[offset : offset + PAGE_SIZE + 1])
         has_more = len(page) > PAGE_SIZE

@@ -8,6 +8,14 @@ from tests.factories import (
     home_page,
 )
 
+NO_RATE_LIMITS = {"interval": 0, "new_account_interval": 0, "new_account_days": 0}
+
+
+@pytest.fixture
+def no_rate_limits(settings):
+    """Comment posting without the interval rule (its own tests set it)."""
+    settings.PUENTE_COMMENT_RATE_LIMITS = dict(NO_RATE_LIMITS)
+
 
 @pytest.fixture
 def home(db):

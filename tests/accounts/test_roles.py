@@ -91,12 +91,7 @@ CELLS = [(action, role) for action in TABLE for role in EVERYONE]
 
 
 @pytest.mark.parametrize(("action", "role"), CELLS, ids=[f"{a}-{r}" for a, r in CELLS])
-def test_permission_cell(client, role_users, make_consultation, settings, action, role):
-    settings.PUENTE_COMMENT_RATE_LIMITS = {
-        "interval": 0,
-        "new_account_interval": 0,
-        "new_account_days": 0,
-    }
+def test_permission_cell(client, role_users, make_consultation, no_rate_limits, action, role):
     consultation = make_consultation(questions=["¿Qué opinas?"])
     user = role_users[role]
     if user is not None:

@@ -16,13 +16,6 @@ from comments import actions
 from comments.events import consultation_group
 from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, ensure_site
 
-NO_RATE_LIMITS = {"interval": 0, "new_account_interval": 0, "new_account_days": 0}
-
-
-@pytest.fixture
-def no_rate_limits(settings):
-    settings.PUENTE_COMMENT_RATE_LIMITS = dict(NO_RATE_LIMITS)
-
 
 @pytest.fixture
 def memory_layer(settings):

@@ -8,12 +8,7 @@ from comments.models import Reaction
 
 
 @pytest.fixture
-def limited(settings):
-    settings.PUENTE_COMMENT_RATE_LIMITS = {
-        "interval": 0,
-        "new_account_interval": 0,
-        "new_account_days": 0,
-    }
+def limited(settings, no_rate_limits):
     settings.PUENTE_COMMENT_WRITE_RATE = "3/min"
     cache.clear()
     yield

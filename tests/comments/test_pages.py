@@ -12,12 +12,9 @@ from comments import actions
 from comments.models import Comment, CommentRevision, Reaction
 from comments.threads import MAX_DISPLAY_DEPTH, THREADS_PER_PAGE
 
-OFF = {"interval": 0, "new_account_interval": 0, "new_account_days": 0}
-
 
 @pytest.fixture
-def page(make_consultation, settings):
-    settings.PUENTE_COMMENT_RATE_LIMITS = dict(OFF)
+def page(make_consultation, no_rate_limits):
     return make_consultation(sections=[("Objeto", "Qué regula.")], questions=["¿Qué cambiarías?"])
 
 

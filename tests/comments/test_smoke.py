@@ -8,12 +8,7 @@ def open_consultation(make_consultation):
     return make_consultation(sections=[("Uno", "Texto")], questions=["¿Qué opinas?"])
 
 
-def test_post_reply_edit_react_delete(client, make_user, open_consultation, settings):
-    settings.PUENTE_COMMENT_RATE_LIMITS = {
-        "interval": 0,
-        "new_account_interval": 0,
-        "new_account_days": 0,
-    }
+def test_post_reply_edit_react_delete(client, make_user, open_consultation, no_rate_limits):
     ana, beto = make_user("citizen"), make_user("citizen")
     question = open_consultation.ordered_questions[0]
     url = f"/api/v1/consultations/{open_consultation.pk}/comments/"

@@ -7,12 +7,9 @@ from comments.events import consultation_group
 from comments.models import Comment
 from moderation.models import Flag
 
-OFF = {"interval": 0, "new_account_interval": 0, "new_account_days": 0}
-
 
 @pytest.fixture
-def setup(make_consultation, make_user, settings):
-    settings.PUENTE_COMMENT_RATE_LIMITS = dict(OFF)
+def setup(make_consultation, make_user, settings, no_rate_limits):
     settings.PUENTE_AUTO_HIDE_FLAGS = 3
     page = make_consultation(questions=["¿Qué opinas?"])
     author = make_user("citizen", display_name="Autora")
