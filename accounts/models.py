@@ -36,6 +36,9 @@ class User(AbstractUser):
         max_length=60,
         help_text=_("Shown next to your comments. Do not use your e-mail address."),
     )
+    # Set by moderators (moderation/actions.py): a blocked person may read but
+    # not post, reply, react or flag. The decision and its reason are logged.
+    blocked = models.BooleanField(_("blocked"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -24,6 +24,8 @@ from comments.models import (
 )
 from comments.text import MAX_LENGTH, MIN_LENGTH, clean_body
 from consultations.models import ConsultationPage
+from moderation import actions as moderation_actions
+from moderation import policy
 
 STANCE_COUNTERS = {
     Stance.AGREE: "agree_count",
@@ -93,7 +95,7 @@ def check_rate_limit(user, now):
 def check_post(user, consultation, *, body, question=None, section=None, parent=None, now):
     """Validate and authorise a new comment; return the resolved fields."""
     if not rules.is_participant(user):
-        raise NotAllowed(_("Sign in to take part."))
+        raise NotAllowed(refusal(user))
     if not rules.accepts_comments(consultation, now):
         raise NotAllowed(_("This consultation is not open for comments."))
     errors = {}
@@ -140,7 +142,14 @@ def _as_id(value):
     return value if value > 0 else None
 
 
-def _fresh_participant(user):
+def refusal(user):
+    """Why `user` may not take part, in words for them."""
+    if user.is_authenticated and user.blocked:
+        return _("Your account has been blocked by the moderators: you cannot take part.")
+    return _("Sign in to take part.")
+
+
+def fresh_participant(user):
     """The user as the database has them now, row locked until commit: a
     deactivation made since sign-in counts, and one person's concurrent posts
     queue up for the rate limit instead of all passing it."""
@@ -161,7 +170,7 @@ def _next_seq(consultation_id):
 
 @transaction.atomic
 def do_post_comment(user, consultation, *, body, question=None, section=None, parent=None):
-    user = _fresh_participant(user)
+    user = fresh_participant(user)
     now = timezone.now()
     fields = check_post(
         user,
@@ -187,21 +196,28 @@ def do_post_comment(user, consultation, *, body, question=None, section=None, pa
         comment.question_id, comment.section_id = parent.question_id, parent.section_id
     else:
         comment.question, comment.section = fields.get("question"), fields.get("section")
+    hold = policy.hold_for(user, consultation, comment.body, now)
+    if hold is not None:
+        comment.status = CommentStatus.HELD
     comment.save()
     if parent is None:
         Comment.objects.filter(pk=comment.pk).update(root=comment)
         comment.root_id = comment.pk
+    elif hold is None:
+        count_reply(parent)
+    if hold is not None:
+        # Nobody but its author and the moderators sees it until approved.
+        moderation_actions.hold_new_comment(comment, hold, now)
     else:
-        Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-    events.on_commit_publish("comment.created", comment)
+        events.on_commit_publish("comment.created", comment)
     return comment
 
 
 @transaction.atomic
 def do_edit_comment(user, comment, *, body):
-    user = _fresh_participant(user)
+    user = fresh_participant(user)
     if not rules.is_participant(user):
-        raise NotAllowed(_("Sign in to take part."))
+        raise NotAllowed(refusal(user))
     now = timezone.now()
     comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
     if not rules.is_author(user, comment):
@@ -245,9 +261,9 @@ def do_react(user, comment, stance):
     now = timezone.now()
     if stance not in Stance.values:
         raise Invalid({"stance": [_("Choose agree, disagree or pass.")]})
-    user = _fresh_participant(user)
+    user = fresh_participant(user)
     if not rules.is_participant(user):
-        raise NotAllowed(_("Sign in to take part."))
+        raise NotAllowed(refusal(user))
     comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
     if rules.is_author(user, comment):
         raise NotAllowed(_("You cannot react to your own comment."))
@@ -275,6 +291,10 @@ def do_react(user, comment, stance):
     comment.save(update_fields=[*changes, "seq"])
     events.on_commit_publish("reactions.updated", comment)
     return comment, mine
+
+
+def count_reply(parent):
+    Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
 
 
 def change_status(comment, status, event_kind):

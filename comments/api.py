@@ -93,11 +93,21 @@ class ConsultationComments(CommentErrorsMixin, APIView):
             after = non_negative_int(request.query_params["after"], MAX_CURSOR)
             if after is None:
                 return Response({"detail": "after must be a non-negative integer"}, status=400)
-            changed = list(comments.filter(seq__gt=after).order_by("seq")[:CHANGES_LIMIT])
+            # Read the cursor first: every change up to it has committed, so
+            # when fewer than a page remain the client may jump to it (past
+            # changes it must not see, such as held comments).
+            cursor = current_cursor(consultation)
+            changed = list(
+                comments.filter(seq__gt=after, seq__lte=cursor, status__in=VISIBLE).order_by(
+                    "seq"
+                )[: CHANGES_LIMIT + 1]
+            )
+            more = len(changed) > CHANGES_LIMIT
+            changed = changed[:CHANGES_LIMIT]
             return Response(
                 {
                     "results": CommentSerializer(changed, many=True).data,
-                    "next_cursor": changed[-1].seq if changed else after,
+                    "next_cursor": changed[-1].seq if more else max(cursor, after),
                     "next": None,
                 }
             )

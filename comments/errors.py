@@ -33,6 +33,13 @@ class NotFound(CommentError):
         super().__init__(message or _("That comment does not exist."))
 
 
+class Conflict(CommentError):
+    """The thing is no longer in a state the action applies to."""
+
+    status = 409
+    code = "conflict"
+
+
 class RateLimited(CommentError):
     status = 429
     code = "rate_limited"

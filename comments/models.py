@@ -12,7 +12,10 @@ from consultations.models import ConsultationPage, ConsultationQuestion, Consult
 class CommentStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     DELETED = "deleted", _("Deleted by its author")
-    HIDDEN = "hidden", _("Hidden pending review")
+    HIDDEN = "hidden", _("Hidden by moderation")
+    REMOVED = "removed", _("Removed by moderation")
+    # Waiting for a moderator before anyone but its author sees it.
+    HELD = "held", _("Awaiting review")
 
 
 class Stance(models.TextChoices):

@@ -5,7 +5,8 @@ from consultations.status import Status
 
 
 def is_participant(user):
-    return user.is_authenticated and user.is_active
+    # Blocked people keep reading, and may still delete their comments or appeal.
+    return user.is_authenticated and user.is_active and not user.blocked
 
 
 def is_public(consultation):

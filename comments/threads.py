@@ -13,9 +13,23 @@ from comments.models import Comment, CommentStatus, ConsultationActivity, Reacti
 
 THREADS_PER_PAGE = 20
 MAX_DISPLAY_DEPTH = 3
-# Deleted and hidden comments stay in their threads as tombstones (no text,
-# no author), so that their replies keep their place.
-VISIBLE = [CommentStatus.PUBLISHED, CommentStatus.DELETED, CommentStatus.HIDDEN]
+# Deleted, hidden and removed comments stay in their threads as tombstones
+# (no text, no author), so that their replies keep their place. Held comments
+# are shown to their author only, marked "awaiting review".
+VISIBLE = [
+    CommentStatus.PUBLISHED,
+    CommentStatus.DELETED,
+    CommentStatus.HIDDEN,
+    CommentStatus.REMOVED,
+]
+
+
+def visible_to(user):
+    """The filter for comments `user` may see in threads."""
+    shown = Q(status__in=VISIBLE)
+    if user.is_authenticated:
+        shown |= Q(status=CommentStatus.HELD, author_id=user.pk)
+    return shown
 
 # sort key -> ordering of top-level comments (ties: oldest first)
 SORTS = {
@@ -74,7 +88,7 @@ def load_threads(consultation, user, *, sort=DEFAULT_SORT, expanded=None, page_n
     threads are paginated at `page_number` (the others show their first page).
     Also returns the user's reactions {comment id: stance}."""
     sort = sort if sort in SORTS else DEFAULT_SORT
-    visible = Comment.objects.filter(consultation=consultation, status__in=VISIBLE)
+    visible = Comment.objects.filter(visible_to(user), consultation=consultation)
     counts = visible.values("question_id", "section_id").annotate(n=Count("pk"))
     threads = {}
     for row in counts:

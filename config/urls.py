@@ -35,6 +35,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("search/", consultation_views.search, name="search"),
     path("comentarios/", include("comments.urls")),
+    path("moderacion/", include("moderation.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -2,6 +2,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -131,6 +132,24 @@ class ConsultationPage(Page):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     tags = ClusterTaggableManager(through=ConsultationPageTag, blank=True)
+    # Overrides of the site's moderation settings (moderation/policy.py).
+    moderation_mode = models.CharField(
+        _("moderation"),
+        max_length=8,
+        blank=True,
+        choices=[
+            ("", _("As the site's moderation settings say")),
+            ("post", _("Publish at once, review afterwards")),
+            ("pre", _("Hold every comment until a moderator approves it")),
+        ],
+    )
+    auto_hide_flags = models.PositiveSmallIntegerField(
+        _("hide after this many flags"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty to use the site's setting."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -147,6 +166,12 @@ class ConsultationPage(Page):
         InlinePanel("sections", heading=_("Sections of the draft"), label=_("Section")),
         InlinePanel("questions", heading=_("Questions"), label=_("Question")),
         InlinePanel("documents", heading=_("Documents"), label=_("Document")),
+    ]
+    settings_panels = Page.settings_panels + [
+        MultiFieldPanel(
+            [FieldPanel("moderation_mode"), FieldPanel("auto_hide_flags")],
+            heading=_("Moderation"),
+        ),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),

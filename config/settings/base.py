@@ -219,8 +219,6 @@ LOGGING = {
 # Comments: the shortest interval between two posts by one person, in
 # seconds; new accounts (younger than `new_account_days`) wait longer.
 PUENTE_COMMENT_RATE_LIMITS = {"interval": 15, "new_account_interval": 60, "new_account_days": 3}
-# Distinct flags that hide a comment until a moderator reviews it.
-PUENTE_AUTO_HIDE_FLAGS = 3
 # Writes (posts, edits, deletions, reactions) one person may make over HTTP.
 PUENTE_COMMENT_WRITE_RATE = "60/min"
 # Frames a websocket client may send: `rate` per second, bursts of `burst`.

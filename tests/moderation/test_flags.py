@@ -10,7 +10,6 @@ from moderation.models import Flag
 
 @pytest.fixture
 def setup(make_consultation, make_user, settings, no_rate_limits):
-    settings.PUENTE_AUTO_HIDE_FLAGS = 3
     page = make_consultation(questions=["¿Qué opinas?"])
     author = make_user("citizen", display_name="Autora")
     comment = actions.do_post_comment(
