@@ -98,9 +98,9 @@ class ConsultationComments(CommentErrorsMixin, APIView):
             # changes it must not see, such as held comments).
             cursor = current_cursor(consultation)
             changed = list(
-                comments.filter(seq__gt=after, seq__lte=cursor, status__in=VISIBLE).order_by(
-                    "seq"
-                )[: CHANGES_LIMIT + 1]
+                comments.filter(seq__gt=after, seq__lte=cursor, status__in=VISIBLE).order_by("seq")[
+                    : CHANGES_LIMIT + 1
+                ]
             )
             more = len(changed) > CHANGES_LIMIT
             changed = changed[:CHANGES_LIMIT]

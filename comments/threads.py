@@ -31,6 +31,7 @@ def visible_to(user):
         shown |= Q(status=CommentStatus.HELD, author_id=user.pk)
     return shown
 
+
 # sort key -> ordering of top-level comments (ties: oldest first)
 SORTS = {
     "oldest": ["created", "pk"],
