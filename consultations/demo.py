@@ -169,6 +169,15 @@ DEMO_REACTIONS = [
     (3, [("Lucía R.", "agree"), ("Joel M.", "disagree")]),
     (5, [("Marta S.", "agree")]),
 ]
+# Moderation in the demo: a short word list, a comment flagged twice (in the
+# queue, still shown) and one held by the word filter.
+DEMO_FILTERED_WORDS = [("idiota", "es"), ("estúpido", "es"), ("idiot", "en"), ("stupid", "en")]
+DEMO_FLAGS = (4, [("Joel M.", "off_topic"), ("Lucía R.", "off_topic")])
+DEMO_HELD = (
+    "Néstor V.",
+    ("question", 2),
+    "Quien escribió esta propuesta es un idiota, nadie va a leer esos informes.",
+)
 DEMO_EMAIL_DOMAIN = "demo.puente.example"
 
 
@@ -223,10 +232,12 @@ def load_demo(now=None):
 def load_demo_discussion(page):
     """A few comments, replies and reactions, by participants who cannot sign in."""
     from comments.actions import do_post_comment, do_react
+    from moderation.actions import do_flag
+    from moderation.models import FilteredWord
 
     User = get_user_model()
     people = {}
-    for name, _anchor, _text in DEMO_DISCUSSION:
+    for name, _anchor, _text in [*DEMO_DISCUSSION, DEMO_HELD]:
         slug = name.lower().replace(" ", "").replace(".", "")
         user, created = User.objects.get_or_create(
             email=f"{slug}@{DEMO_EMAIL_DOMAIN}", defaults={"display_name": name}
@@ -248,6 +259,14 @@ def load_demo_discussion(page):
     for index, reactions in DEMO_REACTIONS:
         for name, stance in reactions:
             do_react(people[name], comments[index], stance)
+    index, flags = DEMO_FLAGS
+    for name, reason in flags:
+        do_flag(people[name], comments[index], reason=reason)
+    for word, language in DEMO_FILTERED_WORDS:
+        if not FilteredWord.objects.filter(word=word, language=language).exists():
+            FilteredWord(word=word, language=language).save()
+    name, (kind, position), text = DEMO_HELD
+    do_post_comment(people[name], page, body=text, question=page.ordered_questions[position].pk)
 
 
 @transaction.atomic

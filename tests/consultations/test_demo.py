@@ -36,6 +36,12 @@ def test_loader_creates_an_open_a_closed_and_an_upcoming_consultation():
     assert len(main.ordered_questions) == 3
     assert len(main.ordered_sections) >= 3
     assert main.ordered_sections[0].heading == "Por qué este programa"
+    # The moderation queue has something to show: two flags, one held comment.
+    assert set(main.comments.values_list("status", flat=True)) == {"published", "held"}
+    held = main.comments.get(status="held")
+    assert held.review.pending and held.review.hold_reason == "word"
+    assert held.review.hold_detail == "idiota"
+    assert main.comments.filter(review__pending=True, review__flag_count=2).count() == 1
 
 
 @pytest.mark.django_db
