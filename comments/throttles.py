@@ -7,10 +7,11 @@ from rest_framework.throttling import UserRateThrottle
 
 class CommentWriteThrottle(UserRateThrottle):
     scope = "comment_writes"
+    setting = "PUENTE_COMMENT_WRITE_RATE"
 
     def get_rate(self):
         # Read at request time, so that deployments and tests can change it.
-        return settings.PUENTE_COMMENT_WRITE_RATE
+        return getattr(settings, self.setting)
 
     def allow_request(self, request, view):
         if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -18,3 +19,10 @@ class CommentWriteThrottle(UserRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+
+class ModerationWriteThrottle(CommentWriteThrottle):
+    """Moderators working a queue decide faster than anyone comments."""
+
+    scope = "moderation_writes"
+    setting = "PUENTE_MODERATION_WRITE_RATE"

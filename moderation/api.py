@@ -1,14 +1,65 @@
-"""Moderation endpoints of the JSON API v1 (contract: DESIGN.md)."""
+"""Moderation endpoints of the JSON API v1 (contract: DESIGN.md): citizens'
+flags, and the moderators' review queue and decisions. Parse, call one
+action, render; the rules live in moderation/actions.py."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comments import actions as comment_actions
-from comments.api import CommentErrorsMixin
+from comments.api import CommentErrorsMixin, non_negative_int
+from comments.errors import NotAllowed, NotFound
+from comments.models import Comment
+from comments.throttles import ModerationWriteThrottle
 from moderation import actions
-from moderation.models import FlagReason
+from moderation.models import FlagReason, HoldReason, ReviewKind
+from moderation.queue import PAGE_SIZE, SORTS, Filters, load_items, pending_reviews
+from moderation.serializers import (
+    BulkDecisionInput,
+    BulkDecisionResultSerializer,
+    DecisionInput,
+    DecisionResultSerializer,
+    DecisionSerializer,
+    ModeratorCommentSerializer,
+    QueueItemSerializer,
+    QueuePageSerializer,
+)
+
+MAX_PAGE = 10**6
+
+ErrorSerializer = inline_serializer(
+    "Error",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+    },
+)
+
+
+def errors(*statuses):
+    return dict.fromkeys(statuses, ErrorSerializer)
+
+
+def require_moderator(user):
+    if not actions.is_moderator(user):
+        raise NotAllowed(_("Only moderators can do this."))
+
+
+def access_comment_for_moderation(user, comment_id):
+    """Any comment, whatever its status or consultation, for a moderator;
+    others are refused before learning whether it exists."""
+    require_moderator(user)
+    comment = Comment.objects.select_related("author").filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound()
+    return comment
 
 
 class FlagInput(serializers.Serializer):
@@ -19,7 +70,10 @@ class FlagInput(serializers.Serializer):
 class CommentFlags(CommentErrorsMixin, APIView):
     @extend_schema(
         request=FlagInput,
-        responses={201: inline_serializer("FlagResult", {"reason": serializers.CharField()})},
+        responses={
+            201: inline_serializer("FlagResult", {"reason": serializers.CharField()}),
+            **errors(400, 403, 404),
+        },
     )
     def post(self, request, comment_id):
         """Report a comment to the moderators (once per person, not your own)."""
@@ -29,3 +83,107 @@ class CommentFlags(CommentErrorsMixin, APIView):
             return Response({"detail": "invalid", "errors": data.errors}, status=400)
         flag = actions.do_flag(request.user, comment, **data.validated_data)
         return Response({"reason": flag.reason}, status=201)
+
+
+class ModerationQueue(CommentErrorsMixin, APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("consultation", int, description="Only this consultation's items."),
+            OpenApiParameter("kind", str, enum=ReviewKind.values),
+            OpenApiParameter(
+                "reason",
+                str,
+                enum=FlagReason.values + HoldReason.values,
+                description="A flag reason (items with such a flag) or a hold reason.",
+            ),
+            OpenApiParameter("sort", str, enum=list(SORTS), description="Default: most_flagged."),
+            OpenApiParameter("page", OpenApiTypes.INT, description=f"{PAGE_SIZE} items a page."),
+        ],
+        responses={200: QueuePageSerializer, **errors(400, 403)},
+    )
+    def get(self, request):
+        """The review queue (moderators only): flagged, held and appealed
+        comments waiting for a decision. Unknown filter values are ignored."""
+        require_moderator(request.user)
+        number = non_negative_int(request.query_params.get("page", "1"), MAX_PAGE)
+        if not number:
+            message = _("page must be a whole number from 1 to %(max)s.") % {"max": MAX_PAGE}
+            return Response({"detail": message, "code": "invalid"}, status=400)
+        reviews = pending_reviews(Filters.from_params(request.query_params))
+        count = reviews.count()
+        last = max(1, -(-count // PAGE_SIZE))
+        if number > last:
+            message = ngettext(
+                "There is no page %(page)s: the queue has %(pages)s page.",
+                "There is no page %(page)s: the queue has %(pages)s pages.",
+                last,
+            ) % {"page": number, "pages": last}
+            return Response({"detail": message, "code": "invalid"}, status=400)
+        start = (number - 1) * PAGE_SIZE
+        items = load_items(reviews[start : start + PAGE_SIZE])
+        context = {"request": request}
+        return Response(
+            {
+                "count": count,
+                "next": self.page_url(request, number + 1) if number < last else None,
+                "previous": self.page_url(request, number - 1) if number > 1 else None,
+                "results": QueueItemSerializer(items, many=True, context=context).data,
+            }
+        )
+
+    @staticmethod
+    def page_url(request, number):
+        params = request.query_params.copy()
+        params["page"] = number
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+class CommentDecisions(CommentErrorsMixin, APIView):
+    throttle_classes = [ModerationWriteThrottle]
+
+    @extend_schema(
+        request=DecisionInput,
+        responses={200: DecisionResultSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request, comment_id):
+        """Approve, hide, remove or restore a comment (moderators only). Hide
+        and remove need the reason the author is told; 409 when the comment
+        is no longer in a state the decision applies to."""
+        comment = access_comment_for_moderation(request.user, comment_id)
+        data = DecisionInput(data=request.data)
+        if not data.is_valid():
+            return Response({"detail": "invalid", "errors": data.errors}, status=400)
+        decision = actions.do_decide(request.user, comment, **data.validated_data)
+        comment = Comment.objects.select_related("author").get(pk=comment.pk)
+        return Response(
+            {
+                "comment": ModeratorCommentSerializer(comment).data,
+                "decision": DecisionSerializer(decision).data,
+            }
+        )
+
+
+class BulkDecisions(CommentErrorsMixin, APIView):
+    throttle_classes = [ModerationWriteThrottle]
+
+    @extend_schema(
+        request=BulkDecisionInput,
+        responses={200: BulkDecisionResultSerializer, **errors(400, 403)},
+    )
+    def post(self, request):
+        """The same decision on up to 100 comments (moderators only), each
+        taken or refused on its own."""
+        require_moderator(request.user)
+        data = BulkDecisionInput(data=request.data)
+        if not data.is_valid():
+            return Response({"detail": "invalid", "errors": data.errors}, status=400)
+        fields = dict(data.validated_data)
+        outcome = actions.do_bulk_decide(request.user, fields.pop("comments"), **fields)
+        return Response(
+            {
+                "results": {
+                    str(comment_id): "ok" if refusal is None else refusal
+                    for comment_id, refusal in outcome.items()
+                }
+            }
+        )

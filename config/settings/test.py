@@ -25,3 +25,4 @@ WHITENOISE_USE_FINDERS = True
 
 # Tests make many writes as the same few users; the flood limit has its own test.
 PUENTE_COMMENT_WRITE_RATE = "100000/min"
+PUENTE_MODERATION_WRITE_RATE = "100000/min"
