@@ -1,12 +1,175 @@
-"""The citizens' side of moderation, without JavaScript: their notices."""
+"""The citizens' side of moderation, without JavaScript: report a comment,
+read one's notices and appeal a decision once. Each view parses the form,
+calls one action (moderation/actions.py) and redirects or re-renders."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from moderation.models import Notice
+from comments import actions as comment_actions
+from comments import rules
+from comments.errors import CommentError, Invalid, NotAllowed, NotFound
+from comments.models import CommentStatus
+from moderation import actions
+from moderation.models import Appeal, Flag, FlagReason, Notice
+
+NOTICES_PER_PAGE = 50
+APPEAL_DRAFT_SESSION_KEY = "moderation_appeal_draft"
+# What a refused form keeps of what was typed (the action says what is too long).
+KEEP_CHARS = 10_000
+
+
+def _comment(user, comment_id):
+    """A comment `user` may see in its thread, or 404: someone else's held
+    comment does not exist for them."""
+    try:
+        comment = comment_actions.access_comment(user, comment_id)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+    if comment.status == CommentStatus.HELD and not rules.is_author(user, comment):
+        raise Http404(_("That comment does not exist."))
+    return comment
+
+
+def _at_comment(comment):
+    return redirect(f"{comment.consultation.get_url()}#comment-{comment.pk}")
+
+
+def _flag_refusal(user, comment):
+    """Why `user` cannot report `comment` at all (no form to show), or None."""
+    try:
+        # The action's own check, with a reason and note that always pass.
+        actions.check_flag(user, comment, FlagReason.SPAM, "")
+    except NotAllowed as error:
+        return error.message
+    if Flag.objects.filter(comment=comment, user=user).exists():
+        return _("You have already flagged this comment.")
+    return None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def flag_comment(request, comment_id):
+    """GET: the report form; POST: report the comment and go back to it."""
+    comment = _comment(request.user, comment_id)
+    refusal = _flag_refusal(request.user, comment)
+    if refusal is not None:
+        messages.error(request, str(refusal))
+        return _at_comment(comment)
+    if request.method != "POST":
+        return _flag_form(request, comment)
+    reason, note = request.POST.get("reason", ""), request.POST.get("note", "")
+    try:
+        actions.do_flag(request.user, comment, reason=reason, note=note)
+    except Invalid as error:
+        return _flag_form(request, comment, reason=reason, note=note, errors=error.errors)
+    except CommentError as error:
+        messages.error(request, str(error.message))
+        return _at_comment(comment)
+    messages.success(request, _("Thank you: the moderators will review it."))
+    return _at_comment(comment)
+
+
+def _flag_form(request, comment, *, reason="", note="", errors=None):
+    errors = {field: [str(m) for m in ms] for field, ms in (errors or {}).items()}
+    return render(
+        request,
+        "moderation/flag_form.html",
+        {
+            "comment": comment,
+            "consultation": comment.consultation,
+            "reasons": FlagReason.choices,
+            "reason": reason if reason in FlagReason.values else "",
+            "note": note[:KEEP_CHARS],
+            "errors": errors,
+            "max_note": actions.MAX_NOTE_LENGTH,
+        },
+    )
+
+
+# Notices and appeals -------------------------------------------------------
 
 
 @login_required
 def notices(request):
-    items = Notice.objects.filter(user=request.user).select_related("comment")[:100]
-    return render(request, "moderation/notices.html", {"notices": items})
+    """The user's notices, newest first, marked read once shown (one UPDATE);
+    an appeal form under the newest notice of each comment its author can
+    still appeal. A constant number of queries, whatever the notices."""
+    user = request.user
+    page = Paginator(
+        Notice.objects.filter(user=user).select_related("comment__consultation", "comment__appeal"),
+        NOTICES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    entries, seen = [], set()
+    for notice in page.object_list:
+        comment = notice.comment
+        entry = {"notice": notice, "new": not notice.read, "comment": comment}
+        # Their own comment is in its thread (held ones too) while the page is live.
+        entry["link"] = comment is not None and comment.consultation.live
+        if comment is not None and comment.pk not in seen:
+            seen.add(comment.pk)
+            appeal = _appeal_of(comment)
+            entry["appeal"] = appeal
+            entry["can_appeal"] = appeal is None and _appealable(user, comment)
+            entry["show_text"] = comment.status in (
+                CommentStatus.PUBLISHED,
+                CommentStatus.HELD,
+                CommentStatus.HIDDEN,
+            )
+        entries.append(entry)
+    shown_new = [entry["notice"].pk for entry in entries if entry["new"]]
+    if shown_new:
+        # Read once shown: those on a later page stay unread until opened.
+        Notice.objects.filter(pk__in=shown_new).update(read=True)
+    draft = request.session.pop(APPEAL_DRAFT_SESSION_KEY, None)
+    return render(
+        request,
+        "moderation/notices.html",
+        {
+            "entries": entries,
+            "page_obj": page,
+            "draft": draft,
+            "max_note": actions.MAX_NOTE_LENGTH,
+        },
+    )
+
+
+def _appeal_of(comment):
+    """The comment's appeal, loaded with it (select_related), or None."""
+    try:
+        return comment.appeal
+    except Appeal.DoesNotExist:
+        return None
+
+
+def _appealable(user, comment):
+    # actions.can_appeal without its query: the appeal was loaded with the notice.
+    return rules.is_author(user, comment) and comment.status in actions.APPEALABLE
+
+
+@require_POST
+@login_required
+def appeal(request, comment_id):
+    comment = _comment(request.user, comment_id)
+    note = request.POST.get("note", "")
+    back = reverse("moderation-notices")
+    try:
+        actions.do_appeal(request.user, comment, note=note)
+    except Invalid as error:
+        messages.error(request, str(error.message))
+        request.session[APPEAL_DRAFT_SESSION_KEY] = {
+            "comment": comment.pk,
+            "note": note[:KEEP_CHARS],
+            "errors": [str(m) for ms in error.errors.values() for m in ms],
+        }
+        return redirect(f"{back}#appeal-{comment.pk}")
+    except CommentError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{back}#notices")
+    messages.success(request, _("Appeal sent: a moderator will look at your comment again."))
+    return redirect(f"{back}#appeal-{comment.pk}")

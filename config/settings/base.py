@@ -81,6 +81,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "config.i18n.language_switch",
                 "consultations.context_processors.navigation",
+                "moderation.context_processors.notices",
             ],
         },
     },
@@ -204,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["config.api_schema.public_api_only"],
+    # Two enums are both called "status": name them.
+    "ENUM_NAME_OVERRIDES": {
+        "CommentStatusEnum": "comments.models.CommentStatus",
+        "ConsultationStatusEnum": "consultations.status.Status",
+    },
 }
 
 # Puente: demo accounts are created only when this is true (local demo mode).
@@ -221,5 +227,7 @@ LOGGING = {
 PUENTE_COMMENT_RATE_LIMITS = {"interval": 15, "new_account_interval": 60, "new_account_days": 3}
 # Writes (posts, edits, deletions, reactions) one person may make over HTTP.
 PUENTE_COMMENT_WRITE_RATE = "60/min"
+# Decisions one moderator may take through the JSON API (bulk counts once).
+PUENTE_MODERATION_WRITE_RATE = "600/min"
 # Frames a websocket client may send: `rate` per second, bursts of `burst`.
 PUENTE_WEBSOCKET_FRAME_LIMITS = {"rate": 2, "burst": 10}

@@ -145,7 +145,7 @@ def test_page_query_count_is_constant(
         for n, root in enumerate(roots[:THREADS_PER_PAGE])
     )
     client.force_login(ana)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(25):
         html = html_of(client, page)
     assert html.count('data-level="1"') == min(count, THREADS_PER_PAGE)
     assert html.count('data-level="2"') == len(replies)

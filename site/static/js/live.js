@@ -47,16 +47,36 @@
     }
   }
 
+  // What a comment that is not published shows instead of its text.
+  function tombstone(status) {
+    if (status === "hidden") return text.hidden;
+    if (status === "removed") return text.removed;
+    return text.deleted;
+  }
+
   function fill(li, comment) {
     var deleted = comment.status !== "published";
+    // The comment's own card: its replies (in the list after it) have theirs.
+    var card = li.querySelector(".comment__card");
+    li.dataset.status = comment.status;
     li.classList.toggle("comment--deleted", deleted);
-    var tombstone = comment.status === "hidden" ? text.hidden : text.deleted;
-    li.querySelector(".comment__author").textContent = deleted ? tombstone : comment.author;
+    // A held comment its author saw ("awaiting review") has been decided.
+    li.classList.remove("comment--held");
+    var mark = card.querySelector(".comment__held-mark");
+    if (mark) mark.remove();
+    var note = card.querySelector(".comment__moderated-note");
+    if (note && !deleted) note.remove();
+    card.querySelector(".comment__author").textContent = deleted ? tombstone(comment.status) : comment.author;
     // body_html is sanitised by the server (nh3): paragraphs and safe links only.
-    li.querySelector(".comment__body").innerHTML = deleted ? "" : comment.body_html;
-    var edited = li.querySelector(".comment__edited");
+    card.querySelector(".comment__body").innerHTML = deleted ? "" : comment.body_html;
+    var edited = card.querySelector(".comment__edited");
     if (edited) edited.hidden = deleted || !comment.edited;
-    var reactions = li.querySelector(".reactions");
+    var reactions = card.querySelector(".reactions");
+    if (!reactions && !deleted) {
+      // A tombstone restored by a moderator: counts like a new comment's.
+      reactions = template.content.querySelector(".reactions").cloneNode(true);
+      card.querySelector(".comment__body").after(reactions);
+    }
     if (reactions) {
       reactions.hidden = deleted;
       ["agree", "disagree", "pass"].forEach(function (stance) {
@@ -64,6 +84,13 @@
         if (count) count.textContent = String(comment.reactions[stance]);
       });
     }
+    // No replying to, reporting or editing what is no longer shown.
+    [".comment__reply-link", ".comment__report-link", ".comment__reply", ".comment__own"].forEach(
+      function (selector) {
+        var control = card.querySelector(selector);
+        if (control) control.hidden = deleted;
+      }
+    );
   }
 
   function build(comment) {
@@ -103,11 +130,32 @@
     box.querySelector("button").textContent = plural(text.newOne, text.newMany, count);
   }
 
+  // A comment already on the page, or waiting behind a "show" button.
+  function find(id) {
+    var li = document.getElementById("comment-" + id);
+    if (li) return li;
+    var found = null;
+    Object.keys(pending).forEach(function (key) {
+      pending[key].forEach(function (item) {
+        if (item.dataset.commentId === String(id)) found = item;
+        else found = found || item.querySelector('[data-comment-id="' + id + '"]');
+      });
+    });
+    return found;
+  }
+
   function insert(comment) {
-    if (document.getElementById("comment-" + comment.id)) return update(comment);
+    // Already shown (its author's held comment, now approved, or one caught
+    // up twice): updated in place, never shown twice.
+    if (find(comment.id)) {
+      update(comment);
+      return false;
+    }
     var li = build(comment);
     if (comment.parent) {
-      var replies = document.querySelector('[data-replies-of="' + comment.parent + '"]');
+      // The parent may itself be waiting behind a "show" button.
+      var parentLi = find(comment.parent);
+      var replies = parentLi && parentLi.querySelector('[data-replies-of="' + comment.parent + '"]');
       if (!replies) return; // its thread is not on this page
       replies.hidden = false;
       replies.appendChild(li);
@@ -126,7 +174,7 @@
   }
 
   function update(comment) {
-    var li = document.getElementById("comment-" + comment.id);
+    var li = find(comment.id);
     if (li) fill(li, comment);
   }
 
@@ -181,7 +229,7 @@
     // Upserts by id: a comment already shown is updated, a new one inserted.
     var added = 0;
     data.results.forEach(function (comment) {
-      if (document.getElementById("comment-" + comment.id)) update(comment);
+      if (find(comment.id)) update(comment);
       else if (comment.status === "published" && insert(comment)) added += 1;
     });
     cursor = Math.max(cursor, data.next_cursor);
