@@ -4,6 +4,8 @@ Predicates that decide who may do what live in each app's ``rules.py`` and
 ask ``has_role``; docs/roles.md is the table they implement.
 """
 
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 CITIZEN = "citizen"
@@ -17,7 +19,14 @@ ADMIN_ROLES = (MODERATOR, PLANNER, EDITOR)
 _ADMIN_ACCESS = ("wagtailadmin", "access_admin")
 ROLE_PERMISSIONS = {
     CITIZEN: [],
-    MODERATOR: [_ADMIN_ACCESS],
+    MODERATOR: [
+        _ADMIN_ACCESS,
+        # The word filter's lists and the site's moderation policy, in the admin.
+        ("moderation", "add_filteredword"),
+        ("moderation", "change_filteredword"),
+        ("moderation", "delete_filteredword"),
+        ("moderation", "change_moderationsettings"),
+    ],
     PLANNER: [_ADMIN_ACCESS],
     EDITOR: [
         _ADMIN_ACCESS,
@@ -48,6 +57,22 @@ def _role_names(user):
     return user._puente_roles
 
 
+def _permission(app_label, codename):
+    """The permission, created first if its app's model permissions are not
+    there yet: migrate sends post_migrate to accounts before the apps listed
+    after it (moderation) have had theirs created."""
+    lookup = {"content_type__app_label": app_label, "codename": codename}
+    permission = Permission.objects.filter(**lookup).first()
+    if permission is None:
+        try:
+            app_config = apps.get_app_config(app_label)
+        except LookupError:
+            return None
+        create_permissions(app_config, verbosity=0)
+        permission = Permission.objects.filter(**lookup).first()
+    return permission
+
+
 def ensure_role_groups(**kwargs):
     """Create the role groups with their permissions; safe to run again."""
     from wagtail.models import GroupCollectionPermission, GroupPagePermission, Page
@@ -55,9 +80,7 @@ def ensure_role_groups(**kwargs):
     for role in ROLES:
         group, _ = Group.objects.get_or_create(name=role)
         for app_label, codename in ROLE_PERMISSIONS[role]:
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
+            permission = _permission(app_label, codename)
             if permission:
                 group.permissions.add(permission)
 

@@ -8,6 +8,12 @@ from tests.factories import (
     home_page,
 )
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API leaves an event loop running
+    in the main thread, which async_to_sync in later tests refuses."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 NO_RATE_LIMITS = {"interval": 0, "new_account_interval": 0, "new_account_days": 0}
 
 

@@ -1,0 +1,18 @@
+"""The moderators' admin pages, mounted at /admin/moderation/ by
+moderation/wagtail_hooks.py (behind the admin's own sign-in check)."""
+
+from django.urls import path
+
+from moderation import admin_views
+
+app_name = "moderation_admin"
+urlpatterns = [
+    path("queue/", admin_views.QueueView.as_view(), name="queue"),
+    path("queue/item/<int:comment_id>/", admin_views.QueueItemView.as_view(), name="queue_item"),
+    path("queue/<int:comment_id>/decide/", admin_views.DecideView.as_view(), name="decide"),
+    path("queue/bulk/", admin_views.BulkDecideView.as_view(), name="bulk"),
+    path("users/<int:user_id>/", admin_views.PersonView.as_view(), name="user"),
+    path("users/<int:user_id>/block/", admin_views.BlockView.as_view(), name="block"),
+    path("users/<int:user_id>/unblock/", admin_views.UnblockView.as_view(), name="unblock"),
+    path("log/", admin_views.LogView.as_view(), name="log"),
+]

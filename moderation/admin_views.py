@@ -1,0 +1,503 @@
+"""The moderators' pages in the Wagtail admin: the review queue (with one
+decision form per item and a bulk form), a person's moderation page (block,
+unblock), the decision log and the queue item fragment the live page fetches.
+
+Thin, as the conventions ask: parse the form, call one action from
+moderation/actions.py, report the outcome as a Wagtail message, redirect.
+Only moderators (moderation.actions.is_moderator) get past `ModeratorsOnly`;
+everyone else who reaches the admin gets a 403 page, never data."""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views import View
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from comments.errors import CommentError
+from comments.models import Comment
+from consultations.models import ConsultationPage
+from moderation import actions
+from moderation.models import (
+    ACTIONS_WITH_REASON,
+    Action,
+    Decision,
+    FilteredWord,
+    FlagReason,
+    HoldReason,
+    ReviewKind,
+)
+from moderation.queue import PAGE_SIZE, SORTS, Filters, appeal_of, load_items, pending_reviews
+from moderation.words import normalize
+
+# Labels of the queue's sort options (moderation.queue.SORTS).
+SORT_LABELS = {
+    "most_flagged": gettext_lazy("Most flagged"),
+    "oldest": gettext_lazy("Oldest first"),
+    "newest": gettext_lazy("Newest first"),
+}
+PERSON_COMMENTS = 20
+PERSON_DECISIONS = 50
+LOG_PAGE_SIZE = 50
+
+
+def queue_url(filters=None, page=None):
+    """The queue page with the given filters (defaults left out) and page."""
+    params = {}
+    if filters is not None:
+        if filters.consultation:
+            params["consultation"] = filters.consultation
+        if filters.kind:
+            params["kind"] = filters.kind
+        if filters.reason:
+            params["reason"] = filters.reason
+        if filters.sort != Filters().sort:
+            params["sort"] = filters.sort
+    if page and str(page).isdigit() and int(page) > 1:
+        params["p"] = int(page)
+    url = reverse("moderation_admin:queue")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+# The queue's filters ride along with each decision form to come back to the
+# same view, under their own names: the decision has a "reason" of its own.
+BACK = "back_"
+
+
+def filter_params(filters):
+    """The filters as (name, value) pairs for hidden inputs (defaults left out)."""
+    pairs = [
+        ("consultation", filters.consultation or ""),
+        ("kind", filters.kind),
+        ("reason", filters.reason),
+        ("sort", filters.sort if filters.sort != Filters().sort else ""),
+    ]
+    return [(BACK + name, value) for name, value in pairs if value]
+
+
+def back_to_queue(data):
+    """The queue page a decision form came from (its filters and page)."""
+    params = {k[len(BACK) :]: v for k, v in data.items() if k.startswith(BACK)}
+    return redirect(queue_url(Filters.from_params(params), params.get("p")))
+
+
+def allowed_actions(moderator, comment, review):
+    """The decisions moderation.actions.check_decision accepts on the comment
+    as it is now: the buttons its form offers (a reason stands in for the one
+    the moderator will choose)."""
+    allowed = []
+    for action in actions.COMMENT_ACTIONS:
+        reason = FlagReason.SPAM if action in ACTIONS_WITH_REASON else ""
+        try:
+            actions.check_decision(moderator, comment, review, action, reason, "")
+        except CommentError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def record_rows(record):
+    """An author's record ({action or "comments": count}) as labelled rows."""
+    rows = []
+    if "comments" in record:
+        rows.append(
+            ngettext("%(count)s comment", "%(count)s comments", record["comments"])
+            % {"count": record["comments"]}
+        )
+    for action in Action:
+        if record.get(action.value):
+            rows.append(f"{action.label}: {record[action.value]}")
+    return rows
+
+
+@dataclass
+class Row:
+    """One queue item as the template shows it."""
+
+    item: object
+    consultation: object
+    thread_url: str
+    anchor: str
+    flags: list = field(default_factory=list)
+    record: list = field(default_factory=list)
+    appeal: object = None
+    actions: list = field(default_factory=list)
+
+    @property
+    def review(self):
+        return self.item.review
+
+    @property
+    def comment(self):
+        return self.item.comment
+
+
+def anchor_label(comment):
+    if comment.question_id and comment.question is not None:
+        return _("Question: %(text)s") % {"text": comment.question.text}
+    if comment.section_id and comment.section is not None:
+        return _("Section: %(text)s") % {"text": comment.section.heading}
+    return ""
+
+
+def thread_url(request, comment, consultation=None):
+    """The comment in its thread on the public site. `consultation` when the
+    caller has it loaded already (the queue's reviews join it)."""
+    if comment is None:
+        return ""
+    url = (consultation or comment.consultation).get_url(request=request)
+    return f"{url}#comment-{comment.pk}" if url else ""
+
+
+def rows_for(request, reviews):
+    """Rows for a page of reviews: load_items' four queries, with the anchors
+    joined in, whatever the page's size."""
+    items = load_items(reviews.select_related("comment__question", "comment__section"))
+    return [
+        Row(
+            item=item,
+            consultation=item.review.consultation,
+            thread_url=thread_url(request, item.comment, item.review.consultation),
+            anchor=anchor_label(item.comment),
+            flags=[(FlagReason(reason).label, n) for reason, n in item.flags.items()],
+            record=record_rows(item.author_record),
+            appeal=appeal_of(item.comment),
+            actions=[
+                (a.value, a.label) for a in allowed_actions(request.user, item.comment, item.review)
+            ],
+        )
+        for item in items
+    ]
+
+
+def access_comment(comment_id):
+    """Any comment, whatever its status (moderators see them all), or 404."""
+    return get_object_or_404(Comment, pk=comment_id)
+
+
+def error_text(error):
+    """A refused action as one line for a Wagtail message."""
+    details = [str(m) for messages_ in error.errors.values() for m in messages_]
+    return " ".join([str(error.message), *details]) if details else str(error.message)
+
+
+class ModeratorsOnly:
+    """Moderators (and superusers) only; anyone else who reaches the admin
+    gets a 403 page. Anonymous people and citizens never get this far: the
+    admin's own check sends them to sign in."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not actions.is_moderator(request.user):
+            return TemplateResponse(
+                request,
+                "moderation/admin/forbidden.html",
+                {"header_title": _("Moderators only"), "page_title": _("Moderators only")},
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ModerationPage(ModeratorsOnly, WagtailAdminTemplateMixin, TemplateView):
+    header_icon = "warning"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("moderation_admin:queue"), "label": _("Moderation")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+
+class QueueView(ModerationPage):
+    template_name = "moderation/admin/queue.html"
+    page_title = gettext_lazy("Moderation queue")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = Filters.from_params(self.request.GET)
+        paginator = WagtailPaginator(pending_reviews(filters), PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("p"))
+        context.update(
+            elided_page_range=paginator.get_elided_page_range(page.number),
+            filters=filters,
+            filter_params=filter_params(filters),
+            paginator=paginator,
+            page=page,
+            rows=rows_for(self.request, page.object_list),
+            consultations=ConsultationPage.objects.order_by("title").only("pk", "title"),
+            kinds=ReviewKind.choices,
+            flag_reasons=FlagReason.choices,
+            hold_reasons=HoldReason.choices,
+            sorts=[(key, SORT_LABELS[key]) for key in SORTS],
+            bulk_actions=[(a.value, a.label) for a in actions.COMMENT_ACTIONS],
+            item_url=reverse("moderation_admin:queue_item", args=[0]),
+            max_note=actions.MAX_NOTE_LENGTH,
+        )
+        return context
+
+
+class QueueItemView(ModeratorsOnly, View):
+    """One pending item's row, for the live page; 404 when the comment is not
+    waiting for review (or does not match the page's filters)."""
+
+    def get(self, request, comment_id):
+        filters = Filters.from_params(request.GET)
+        rows = rows_for(request, pending_reviews(filters).filter(comment_id=comment_id))
+        if not rows:
+            raise Http404(_("That comment is not waiting for review."))
+        return TemplateResponse(
+            request,
+            "moderation/admin/queue_item.html",
+            {
+                "row": rows[0],
+                "filter_params": filter_params(filters),
+                "flag_reasons": FlagReason.choices,
+                "max_note": actions.MAX_NOTE_LENGTH,
+            },
+        )
+
+
+class DecideView(ModeratorsOnly, View):
+    http_method_names = ["post"]
+
+    def post(self, request, comment_id):
+        comment = access_comment(comment_id)
+        data = request.POST
+        try:
+            decision = actions.do_decide(
+                request.user,
+                comment,
+                action=data.get("action", ""),
+                reason=data.get("reason", ""),
+                note=data.get("note", ""),
+            )
+        except CommentError as error:
+            messages.error(
+                request,
+                _("Comment %(id)s: %(error)s") % {"id": comment.pk, "error": error_text(error)},
+            )
+        else:
+            messages.success(
+                request,
+                _("Comment %(id)s: %(action)s.")
+                % {"id": comment.pk, "action": decision.get_action_display()},
+            )
+        return back_to_queue(data)
+
+
+class BulkDecideView(ModeratorsOnly, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        data = request.POST
+        back = back_to_queue(data)
+        try:
+            outcome = actions.do_bulk_decide(
+                request.user,
+                data.getlist("comments"),
+                action=data.get("action", ""),
+                reason=data.get("reason", ""),
+                note=data.get("note", ""),
+            )
+        except CommentError as error:
+            messages.error(request, error_text(error))
+            return back
+        taken = [i for i, refused in outcome.items() if refused is None]
+        if taken:
+            messages.success(
+                request,
+                ngettext("%(count)s decision taken.", "%(count)s decisions taken.", len(taken))
+                % {"count": len(taken)},
+            )
+        for comment_id, refused in outcome.items():
+            if refused is not None:
+                messages.warning(
+                    request,
+                    _("Comment %(id)s: %(error)s") % {"id": comment_id, "error": refused},
+                )
+        return back
+
+
+class PersonView(ModerationPage):
+    """A person's moderation page: their record, recent comments and the
+    decisions about them, with the block or unblock form."""
+
+    template_name = "moderation/admin/person.html"
+
+    @cached_property
+    def person(self):
+        return get_object_or_404(get_user_model(), pk=self.kwargs["user_id"])
+
+    def get_page_title(self):
+        return _("Moderation of %(name)s") % {"name": self.person}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        person = self.person
+        comments = list(
+            Comment.objects.filter(author=person)
+            .select_related("consultation")
+            .order_by("-created", "-pk")[:PERSON_COMMENTS]
+        )
+        decisions = Decision.objects.filter(user=person).select_related(
+            "moderator", "comment__consultation"
+        )[:PERSON_DECISIONS]
+        record = dict(
+            Decision.objects.filter(user=person)
+            .values_list("action")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        record["comments"] = Comment.objects.filter(author=person).count()
+        context.update(
+            person=person,
+            comments=[(c, thread_url(self.request, c)) for c in comments],
+            decisions=[(d, thread_url(self.request, d.comment)) for d in decisions],
+            record=record_rows(record),
+            flag_reasons=FlagReason.choices,
+            is_self=person.pk == self.request.user.pk,
+            max_note=actions.MAX_NOTE_LENGTH,
+        )
+        return context
+
+
+class BlockView(ModeratorsOnly, View):
+    http_method_names = ["post"]
+
+    def post(self, request, user_id):
+        person = get_object_or_404(get_user_model(), pk=user_id)
+        data = request.POST
+        try:
+            hidden = actions.do_block(
+                request.user,
+                person,
+                reason=data.get("reason", ""),
+                note=data.get("note", ""),
+                hide_content=data.get("hide_content") == "on",
+            )
+        except CommentError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(name)s is blocked; %(count)s comment hidden.",
+                    "%(name)s is blocked; %(count)s comments hidden.",
+                    hidden,
+                )
+                % {"name": person, "count": hidden},
+            )
+        return redirect("moderation_admin:user", user_id=person.pk)
+
+
+class UnblockView(ModeratorsOnly, View):
+    http_method_names = ["post"]
+
+    def post(self, request, user_id):
+        person = get_object_or_404(get_user_model(), pk=user_id)
+        try:
+            actions.do_unblock(request.user, person, note=request.POST.get("note", ""))
+        except CommentError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, _("%(name)s is unblocked.") % {"name": person})
+        return redirect("moderation_admin:user", user_id=person.pk)
+
+
+class LogView(ModerationPage):
+    """The append-only decision log, newest first; read-only."""
+
+    template_name = "moderation/admin/log.html"
+    page_title = gettext_lazy("Moderation log")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        decisions = Decision.objects.select_related("moderator", "user", "comment__consultation")
+        action = self.request.GET.get("action", "")
+        if action in Action.values:
+            decisions = decisions.filter(action=action)
+        else:
+            action = ""
+        paginator = WagtailPaginator(decisions, LOG_PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("p"))
+        context.update(
+            elided_page_range=paginator.get_elided_page_range(page.number),
+            page=page,
+            paginator=paginator,
+            decisions=[(d, thread_url(self.request, d.comment)) for d in page],
+            action=action,
+            actions=Action.choices,
+        )
+        return context
+
+
+# The word filter's lists ------------------------------------------------------
+
+
+class FilteredWordForm(WagtailAdminModelForm):
+    """A word or phrase for one language's list. The model computes the
+    normalised form on save; the form refuses a word already listed in that
+    form (same letters ignoring accents and case) instead of letting the
+    database's unique constraint fail."""
+
+    class Meta:
+        model = FilteredWord
+        fields = ["word", "language"]
+
+    def clean_word(self):
+        # Runs of spaces collapsed: "mala  palabra" is "mala palabra".
+        word = " ".join(self.cleaned_data["word"].split())
+        normalized = normalize(word).strip()
+        if not normalized:
+            raise ValidationError(_("Write a word or phrase."))
+        if len(normalized) > FilteredWord._meta.get_field("normalized").max_length:
+            raise ValidationError(_("This word or phrase is too long."))
+        return word
+
+    def clean(self):
+        cleaned = super().clean()
+        word, language = cleaned.get("word"), cleaned.get("language")
+        if word and language:
+            taken = FilteredWord.objects.filter(
+                language=language, normalized=normalize(word).strip()
+            ).exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(
+                    "word",
+                    _("“%(word)s” is already on this language's list.") % {"word": word},
+                )
+        return cleaned
+
+
+class FilteredWordViewSet(ModelViewSet):
+    """Moderators list, add, edit and delete filtered words (the FilteredWord
+    model permissions, which accounts/roles.py grants the moderator group)."""
+
+    model = FilteredWord
+    name = "filtered_words"
+    url_prefix = "moderation/words"
+    icon = "warning"
+    menu_label = gettext_lazy("Filtered words")
+    menu_name = "filtered-words"
+    add_to_admin_menu = False  # in the Moderation submenu (wagtail_hooks.py)
+    list_display = ["word", "language", "created"]
+    list_filter = ["language"]
+    search_fields = ["word"]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return FilteredWordForm

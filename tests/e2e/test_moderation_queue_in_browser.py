@@ -1,0 +1,163 @@
+"""The moderators' live queue in a real browser against a real server:
+a citizen's flag appears in the queue without a reload (announced politely),
+the moderator hides it through the plain form and the citizen's page loses
+it; axe-core passes on the queue page; a row being typed in is never pulled
+away from under the moderator."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import CITIZEN, MODERATOR
+from comments import actions as comment_actions
+from moderation import actions
+from tests.e2e.conftest import axe_violations
+
+pytestmark = pytest.mark.e2e
+SECRET = "Un insulto que solo los moderadores leen"
+
+
+def verified(email, name, *roles):
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(email=email, display_name=name, roles=list(roles))
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def sign_in(tab, base_url, email):
+    tab.goto(base_url + "/accounts/login/")
+    tab.fill("input[name=login]", email)
+    tab.fill("input[name=password]", "contraseña-segura-123")
+    tab.locator("main form button[type=submit]").click()
+    tab.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def in_thread(function, *args, **kwargs):
+    """An action run outside Playwright's event loop thread, as a request
+    would run it (its events are published with async_to_sync)."""
+    import threading
+
+    from django.db import connection
+
+    results, errors = [], []
+
+    def target():
+        try:
+            results.append(function(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - re-raised below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]
+
+
+@pytest.fixture
+def browser_site(asgi_server, settings):
+    from tests.factories import home_page
+
+    settings.PUENTE_COMMENT_RATE_LIMITS = {
+        "interval": 0,
+        "new_account_interval": 0,
+        "new_account_days": 0,
+    }
+    from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory
+
+    index = ConsultationIndexPageFactory(parent=home_page())
+    page = ConsultationPageFactory(parent=index, questions=["¿Qué cambiarías?"])
+    return {
+        "server": asgi_server,
+        "page": page,
+        "author": verified("autora@example.com", "Autora Visible", CITIZEN),
+        "reporter": verified("reporta@example.com", "Reportera", CITIZEN),
+        "moderator": verified("mod@example.com", "Mora", MODERATOR),
+        "other_moderator": verified("mod2@example.com", "Otra Mod", MODERATOR),
+    }
+
+
+def test_a_flag_appears_live_and_a_hide_reaches_the_citizens_page(browser_site, browser):
+    site = browser_site
+    base, consultation = site["server"].url, site["page"]
+    question = consultation.ordered_questions[0].pk
+    comment = comment_actions.do_post_comment(
+        site["author"], consultation, body=SECRET, question=question
+    )
+    moderator_context, citizen_context = browser.new_context(), browser.new_context()
+    try:
+        citizen = citizen_context.new_page()
+        sign_in(citizen, base, "reporta@example.com")
+        citizen.goto(base + consultation.url)
+        citizen.wait_for_selector('#live-config[data-state="open"]', state="attached")
+
+        queue_tab = moderator_context.new_page()
+        sign_in(queue_tab, base, "mod@example.com")
+        queue_tab.goto(base + reverse("moderation_admin:queue"))
+        root = queue_tab.locator("[data-moderation-queue]")
+        queue_tab.wait_for_selector('[data-moderation-queue][data-state="open"]', state="attached")
+        assert queue_tab.locator("[data-queue-empty]").is_visible()
+        assert axe_violations(queue_tab) == []
+
+        # The citizen flags: the item appears without a reload, announced.
+        in_thread(actions.do_flag, site["reporter"], comment, reason="abusive")
+        item = queue_tab.locator(f"#queue-item-{comment.pk}")
+        item.wait_for(state="visible", timeout=10_000)
+        assert SECRET in item.inner_text()
+        live = queue_tab.locator("[data-queue-live]")
+        queue_tab.wait_for_function(
+            "el => el.textContent === el.closest('[data-moderation-queue]').dataset.msgNew",
+            arg=live.element_handle(),
+        )
+        assert not queue_tab.locator("[data-queue-empty]").is_visible()
+        assert axe_violations(queue_tab) == []
+
+        # The moderator hides it with a reason through the plain form.
+        item.locator("select[name=reason]").select_option("abusive")
+        item.locator("button[value=hide]").click()
+        queue_tab.wait_for_selector(f"#queue-item-{comment.pk}", state="detached")
+        assert root.locator(".queue-item").count() == 0
+        # The citizen's page loses it: a tombstone in its place.
+        citizen.wait_for_selector(f'#comment-{comment.pk}[data-status="hidden"]', timeout=10_000)
+        assert SECRET not in citizen.locator(f"#comment-{comment.pk}").inner_text()
+    finally:
+        moderator_context.close()
+        citizen_context.close()
+
+
+def test_a_row_being_worked_on_is_never_pulled_away(browser_site, browser):
+    site = browser_site
+    base, consultation = site["server"].url, site["page"]
+    question = consultation.ordered_questions[0].pk
+    first, second = (
+        comment_actions.do_post_comment(site["author"], consultation, body=body, question=question)
+        for body in ("Primero en la cola", "Segundo en la cola")
+    )
+    for comment in (first, second):
+        actions.do_flag(site["reporter"], comment, reason="spam")
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        sign_in(tab, base, "mod@example.com")
+        tab.goto(base + reverse("moderation_admin:queue"))
+        tab.wait_for_selector('[data-moderation-queue][data-state="open"]', state="attached")
+        note = tab.locator(f"#queue-item-{first.pk}-note")
+        note.fill("Estoy escribiendo")
+        note.focus()
+        # Another moderator resolves both: the untouched row goes, the one
+        # being typed in stays, marked, with focus and text where they were.
+        in_thread(actions.do_decide, site["other_moderator"], second, action="approve")
+        tab.wait_for_selector(f"#queue-item-{second.pk}", state="detached", timeout=10_000)
+        in_thread(actions.do_decide, site["other_moderator"], first, action="approve")
+        row = tab.locator(f"#queue-item-{first.pk}")
+        tab.wait_for_selector(f"#queue-item-{first.pk}.queue-item--stale", timeout=10_000)
+        assert row.locator("[data-queue-item-status]").inner_text().strip()
+        assert tab.evaluate("document.activeElement.id") == f"queue-item-{first.pk}-note"
+        assert note.input_value() == "Estoy escribiendo"
+    finally:
+        context.close()
