@@ -8,6 +8,7 @@ from tests.factories import (
     home_page,
 )
 
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API leaves an event loop running
     in the main thread, which async_to_sync in later tests refuses."""
