@@ -32,12 +32,21 @@ from moderation.models import (
 
 MAX_NOTE_LENGTH = 1000
 MAX_BULK = 100
-# Which statuses each decision may start from.
+# Which statuses each decision may start from. A decision that leaves the
+# status as it is (hide a hidden comment, remove a removed one) only answers
+# a pending queue item: it confirms an auto-hide or turns down an appeal.
 ALLOWED_FROM = {
     Action.HIDE: (CommentStatus.PUBLISHED, CommentStatus.HELD, CommentStatus.HIDDEN),
-    Action.REMOVE: (CommentStatus.PUBLISHED, CommentStatus.HELD, CommentStatus.HIDDEN),
+    Action.REMOVE: (
+        CommentStatus.PUBLISHED,
+        CommentStatus.HELD,
+        CommentStatus.HIDDEN,
+        CommentStatus.REMOVED,
+    ),
     Action.RESTORE: (CommentStatus.HIDDEN, CommentStatus.REMOVED),
 }
+# What an author may appeal, and a moderator's review of it answers.
+APPEALABLE = (CommentStatus.HIDDEN, CommentStatus.REMOVED)
 RESULT_STATUS = {
     Action.APPROVE: CommentStatus.PUBLISHED,
     Action.HIDE: CommentStatus.HIDDEN,
@@ -92,7 +101,7 @@ def do_flag(user, comment, *, reason, note=""):
     flag not cleared by an approval hides it pending review."""
     now = timezone.now()
     user = comment_actions.fresh_participant(user)
-    comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
+    comment = _lock_comment(comment)
     note = check_flag(user, comment, reason, note)
     if Flag.objects.filter(comment=comment, user=user).exists():
         raise Invalid({"reason": [_("You have already flagged this comment.")]})
@@ -114,20 +123,41 @@ def do_flag(user, comment, *, reason, note=""):
     return flag
 
 
+def _lock_comment(comment):
+    """The comment as it is now, its row locked until commit. Only its row:
+    locking the joined author too would let two people flagging each other's
+    comments (or two moderators deciding on each other's) deadlock."""
+    return (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("consultation", "author")
+        .get(pk=comment.pk)
+    )
+
+
 def _top_reason(comment):
-    reasons = Flag.objects.filter(comment=comment, cleared=False).values_list("reason", flat=True)
+    # Oldest first: on a tie the reason raised first wins, the same every time.
+    reasons = (
+        Flag.objects.filter(comment=comment, cleared=False)
+        .order_by("created", "pk")
+        .values_list("reason", flat=True)
+    )
     return Counter(reasons).most_common(1)[0][0]
 
 
 def _open_review(comment, kind, now):
     """The comment's queue item, pending. An item already pending keeps its
-    kind and place (a held comment that is also flagged stays "held")."""
+    place, and its kind unless appealed (a held comment that is also flagged
+    stays "held"; an author appealing an auto-hide does not wait longer)."""
     review, created = Review.objects.select_for_update().get_or_create(
         comment=comment,
         defaults={"consultation_id": comment.consultation_id, "kind": kind, "opened": now},
     )
-    if not created and (not review.pending or kind == ReviewKind.APPEALED):
+    if created:
+        return review
+    if not review.pending:
         review.pending, review.kind, review.opened = True, kind, now
+    elif kind == ReviewKind.APPEALED:
+        review.kind = kind
     return review
 
 
@@ -153,9 +183,8 @@ def hold_new_comment(comment, hold, now):
 # Decisions -----------------------------------------------------------------
 
 
-def check_decision(moderator, comment, review, action, reason, note):
-    if not is_moderator(moderator):
-        raise NotAllowed(_("Only moderators can take moderation decisions."))
+def check_decision_input(action, reason, note):
+    """The decision itself, whatever the comment: returns the cleaned note."""
     errors = {}
     if action not in COMMENT_ACTIONS:
         errors["action"] = [_("Choose approve, hide, remove or restore.")]
@@ -169,6 +198,13 @@ def check_decision(moderator, comment, review, action, reason, note):
         errors.update(error.errors)
     if errors:
         raise Invalid(errors)
+    return note
+
+
+def check_decision(moderator, comment, review, action, reason, note):
+    if not is_moderator(moderator):
+        raise NotAllowed(_("Only moderators can take moderation decisions."))
+    note = check_decision_input(action, reason, note)
     pending = review is not None and review.pending
     status = comment.status
     if status == CommentStatus.DELETED and action != Action.APPROVE:
@@ -177,7 +213,7 @@ def check_decision(moderator, comment, review, action, reason, note):
         raise Conflict(_("This comment is not waiting for review."))
     if action in ALLOWED_FROM and status not in ALLOWED_FROM[action]:
         raise Conflict(_("This decision has already been taken."))
-    if action == Action.HIDE and status == CommentStatus.HIDDEN and not pending:
+    if status == RESULT_STATUS[action] and not pending:
         raise Conflict(_("This decision has already been taken."))
     return note
 
@@ -186,38 +222,51 @@ def check_decision(moderator, comment, review, action, reason, note):
 def do_decide(moderator, comment, *, action, reason="", note=""):
     """Approve, hide, remove or restore a comment; resolves its queue item,
     logs the decision, tells the author and pushes the change live."""
-    now = timezone.now()
     moderator = comment_actions.fresh_participant(moderator)
-    comment = (
-        Comment.objects.select_for_update()
-        .select_related("consultation", "author")
-        .get(pk=comment.pk)
-    )
+    return _decide(moderator, comment, action, reason, note, timezone.now())
+
+
+def _decide(moderator, comment, action, reason, note, now, *, email_author=True):
+    """do_decide inside the caller's transaction, `moderator` fresh."""
+    comment = _lock_comment(comment)
     review = Review.objects.select_for_update().filter(comment=comment).first()
     note = check_decision(moderator, comment, review, action, reason, note)
     before = comment.status
     after = before if before == CommentStatus.DELETED else RESULT_STATUS[action]
+    # The author is waiting for this answer: to an auto-hide or an appeal.
+    answers_author = review is not None and review.pending and before in APPEALABLE
     if after != before:
         comment_actions.change_status(comment, after, _event_kind(before, after))
         if before == CommentStatus.HELD and comment.parent_id:
-            comment_actions.count_reply(comment.parent)
-    if action == Action.APPROVE:
-        Flag.objects.filter(comment=comment, cleared=False).update(cleared=True)
+            # Only its key is needed: no query for the parent.
+            comment_actions.count_reply(Comment(pk=comment.parent_id))
     if review is None:
         review = Review(comment=comment, consultation_id=comment.consultation_id, opened=now)
         review.kind = ReviewKind.FLAGGED
+    if action in (Action.APPROVE, Action.RESTORE):
+        # The flags have been judged: they no longer count towards hiding
+        # it, or one more flag would hide a comment a moderator let stand.
+        Flag.objects.filter(comment=comment, cleared=False).update(cleared=True)
+        review.flag_count = 0
     review.pending = False
     review.action, review.reason = action, reason
-    if action == Action.APPROVE:
-        review.flag_count = 0
     review.save()
     Appeal.objects.filter(comment=comment, resolved__isnull=True).update(resolved=now)
     decision = _record(
         moderator, action, comment=comment, user=comment.author, reason=reason, note=note, now=now
     )
-    # The author learns of decisions that changed what others see of them.
-    if after != before:
-        notify.tell(comment.author, action, comment=comment, reason=reason, note=note, now=now)
+    # The author learns of decisions that changed what others see of them,
+    # and of the outcome of a review they were told of.
+    if after != before or answers_author:
+        notify.tell(
+            comment.author,
+            action,
+            comment=comment,
+            reason=reason,
+            note=note,
+            now=now,
+            email=email_author,
+        )
     events.on_commit_queue_changed(review)
     return decision
 
@@ -231,12 +280,30 @@ def _event_kind(before, after):
     return "comment.created" if before == CommentStatus.HELD else "comment.updated"
 
 
+def check_bulk_ids(comment_ids):
+    """The distinct comment ids, in order; too many is refused rather than
+    cut short, so that no comment is silently left undecided."""
+    try:
+        ids = list(dict.fromkeys(int(i) for i in comment_ids))
+    except (TypeError, ValueError):
+        raise Invalid({"comments": [_("Choose comments from the queue.")]}) from None
+    if not ids:
+        raise Invalid({"comments": [_("Choose at least one comment.")]})
+    if len(ids) > MAX_BULK:
+        raise Invalid(
+            {"comments": [_("Choose at most %(max)s comments at a time.") % {"max": MAX_BULK}]}
+        )
+    return ids
+
+
 def do_bulk_decide(moderator, comment_ids, *, action, reason="", note=""):
     """The same decision on several comments, each in its own transaction:
-    {comment id: None when taken, else the reason it was not}."""
+    {comment id: None when taken, else the reason it was not}. Bad input or
+    a non-moderator is refused before any comment is touched."""
     if not is_moderator(moderator):
         raise NotAllowed(_("Only moderators can take moderation decisions."))
-    ids = list(dict.fromkeys(int(i) for i in comment_ids))[:MAX_BULK]
+    ids = check_bulk_ids(comment_ids)
+    check_decision_input(action, reason, note)
     comments = Comment.objects.in_bulk(ids)
     outcome = {}
     for comment_id in ids:
@@ -247,10 +314,8 @@ def do_bulk_decide(moderator, comment_ids, *, action, reason="", note=""):
         try:
             do_decide(moderator, comment, action=action, reason=reason, note=note)
             outcome[comment_id] = None
-        except (Invalid, NotAllowed, Conflict) as error:
+        except Conflict as error:
             outcome[comment_id] = str(error.message)
-            if isinstance(error, (Invalid, NotAllowed)):
-                raise
     return outcome
 
 
@@ -279,16 +344,24 @@ def _record(moderator, action, *, user, comment=None, reason="", note="", now):
 
 @transaction.atomic
 def do_block(moderator, person, *, reason, note="", hide_content=False):
-    """Block a person from taking part; optionally hide everything they have
-    published, in the same decision."""
+    """Block a person from taking part; optionally hide everything of theirs
+    others see or will see (published and held), in the same decision."""
     now = timezone.now()
+    # Both rows locked in key order: two moderators blocking each other at
+    # once wait in turn instead of deadlocking.
+    list(
+        type(person)
+        .objects.select_for_update()
+        .filter(pk__in=[moderator.pk, person.pk])
+        .order_by("pk")
+    )
     moderator = comment_actions.fresh_participant(moderator)
     if not is_moderator(moderator):
         raise NotAllowed(_("Only moderators can block people."))
     if reason not in FlagReason.values:
         raise Invalid({"reason": [_("Choose the reason the person will be told.")]})
     note = check_note(note)
-    person = type(person).objects.select_for_update().get(pk=person.pk)
+    person = type(person).objects.get(pk=person.pk)
     if person.pk == moderator.pk:
         raise NotAllowed(_("You cannot block yourself."))
     if person.blocked:
@@ -301,7 +374,8 @@ def do_block(moderator, person, *, reason, note="", hide_content=False):
     if hide_content:
         shown = (CommentStatus.PUBLISHED, CommentStatus.HELD)
         for comment in Comment.objects.filter(author=person, status__in=shown).order_by("pk"):
-            do_decide(moderator, comment, action=Action.HIDE, reason=reason, note=note)
+            # A notice per comment (each may be appealed), one e-mail: the block's.
+            _decide(moderator, comment, Action.HIDE, reason, note, now, email_author=False)
             hidden += 1
     return hidden
 
@@ -323,8 +397,6 @@ def do_unblock(moderator, person, *, note=""):
 
 
 # Appeals -------------------------------------------------------------------
-
-APPEALABLE = (CommentStatus.HIDDEN, CommentStatus.REMOVED)
 
 
 def can_appeal(user, comment):

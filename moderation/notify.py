@@ -14,7 +14,9 @@ from moderation.models import Notice
 logger = logging.getLogger(__name__)
 
 
-def tell(user, kind, *, comment=None, reason="", hold_reason="", note="", now):
+def tell(user, kind, *, comment=None, reason="", hold_reason="", note="", now, email=True):
+    """Leave `user` a notice; and e-mail it unless the caller sends one
+    message for many notices (a block that hides all of a person's comments)."""
     notice = Notice.objects.create(
         user=user,
         comment=comment,
@@ -24,7 +26,8 @@ def tell(user, kind, *, comment=None, reason="", hold_reason="", note="", now):
         note=note,
         created=now,
     )
-    transaction.on_commit(lambda: _email(notice), robust=True)
+    if email:
+        transaction.on_commit(lambda: _email(notice), robust=True)
     return notice
 
 

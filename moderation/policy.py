@@ -50,9 +50,11 @@ def hold_for(author, consultation, body, now):
     policy = policy_for(consultation)
     if policy.premoderation:
         return HoldReason.PREMODERATION, ""
-    matched = words.first_match(body, words.listed_words())
+    listed = words.listed_words()
+    matched = words.first_match(body, listed)
     if matched:
-        return HoldReason.WORD, matched
+        # The word as the moderators listed it, accents and all.
+        return HoldReason.WORD, listed[matched]
     if policy.new_account_days and now - author.date_joined < timedelta(
         days=policy.new_account_days
     ):

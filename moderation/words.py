@@ -9,10 +9,20 @@ from functools import lru_cache
 
 def normalize(text):
     """Lower case without accents: "Participación" -> "participacion".
-    (ñ folds to n as well: both sides are folded the same way.)"""
+    (ñ folds to n as well: both sides are folded the same way.) Invisible
+    format characters go too, so a soft hyphen or a zero-width space inside
+    a word does not slip it past the filter."""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = "".join(
+        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    )
     return stripped.casefold()
+
+
+def canonical(word):
+    """A normalised word or phrase with its spaces collapsed: the form
+    first_match returns, whatever whitespace the comment used."""
+    return " ".join(word.split())
 
 
 @lru_cache(maxsize=8)
@@ -27,15 +37,22 @@ def _pattern(words):
 
 
 def first_match(text, words):
-    """The first listed (normalised) word found in `text`, or None."""
-    words = tuple(sorted({w for w in words if w.strip()}))
+    """The first listed (normalised) word found in `text`, as canonical()
+    spells it, or None."""
+    words = tuple(sorted({canonical(w) for w in words if w.strip()}))
     if not words:
         return None
     found = _pattern(words).search(normalize(text))
-    return found.group(0) if found else None
+    # The text matched may break a phrase over lines; the listed form is
+    # what the moderator recognises.
+    return canonical(found.group(0)) if found else None
 
 
 def listed_words():
+    """{canonical normalised form: the word as a moderator listed it}."""
     from moderation.models import FilteredWord
 
-    return FilteredWord.objects.values_list("normalized", flat=True)
+    return {
+        canonical(normalized): word
+        for normalized, word in FilteredWord.objects.values_list("normalized", "word")
+    }

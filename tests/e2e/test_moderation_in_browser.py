@@ -226,4 +226,3 @@ def test_changes_to_a_comment_waiting_behind_the_button_are_kept(site, browser):
         assert removed.locator(".comment__author").inner_text() == "Removed by moderation"
     finally:
         context.close()
-
