@@ -155,7 +155,11 @@ def fresh_participant(user):
     queue up for the rate limit instead of all passing it."""
     if not user.is_authenticated:
         return user
-    return get_user_model().objects.select_for_update().filter(pk=user.pk).first() or user
+    # no_key: rows that point at the user (flags, reactions) can still be
+    # inserted meanwhile, which a full lock would make wait (and deadlock).
+    return (
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).first() or user
+    )
 
 
 def _next_seq(consultation_id):
@@ -233,6 +237,9 @@ def do_edit_comment(user, comment, *, body):
     comment.body, comment.edited = body, now
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=["body", "edited", "seq"])
+    hold = policy.hold_for_edit(comment.consultation, comment.body)
+    if hold is not None:
+        moderation_actions.review_edit(comment, hold, now)
     events.on_commit_publish("comment.updated", comment)
     return comment
 
@@ -245,12 +252,18 @@ def do_delete_comment(user, comment):
         raise NotAllowed(_("You can only delete your own comments."))
     if comment.status == CommentStatus.DELETED:
         return comment
+    if comment.status == CommentStatus.HELD:
+        # Nobody else ever saw it: it goes entirely, with its queue item.
+        moderation_actions.withdraw(comment)
+        comment.delete()
+        return comment
     comment.status = CommentStatus.DELETED
     comment.body = ""
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=["status", "body", "seq"])
     # Earlier versions are the author's words too.
     comment.revisions.all().delete()
+    moderation_actions.withdraw(comment)
     events.on_commit_publish("comment.removed", comment)
     return comment
 

@@ -49,13 +49,16 @@ class Comment(models.Model):
     section = models.ForeignKey(
         ConsultationSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Comments are never deleted one by one once others could reply (an
+    # author's deletion blanks the text); rows go only with their
+    # consultation, or when a held comment nobody else saw is withdrawn.
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
     )
     # The top-level comment of the thread (itself for a top-level comment), so
     # one query loads whole threads.
     root = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     depth = models.PositiveSmallIntegerField(default=0)
     author = models.ForeignKey(

@@ -180,6 +180,27 @@ def hold_new_comment(comment, hold, now):
     return review
 
 
+def review_edit(comment, hold, now):
+    """An edit that a hold rule would have caught (a filtered word, too many
+    links) puts the comment in the queue; it stays shown until a moderator
+    decides, as a flagged comment does."""
+    hold_reason, detail = hold
+    review = _open_review(comment, ReviewKind.FLAGGED, now)
+    review.hold_reason, review.hold_detail = hold_reason, detail[:100]
+    review.save()
+    events.on_commit_queue_changed(review)
+    return review
+
+
+def withdraw(comment):
+    """The author deleted the comment: nothing is left to review."""
+    review = Review.objects.filter(comment=comment, pending=True).first()
+    if review is not None:
+        review.pending = False
+        review.save(update_fields=["pending"])
+        events.on_commit_queue_changed(review)
+
+
 # Decisions -----------------------------------------------------------------
 
 
@@ -205,6 +226,9 @@ def check_decision(moderator, comment, review, action, reason, note):
     if not is_moderator(moderator):
         raise NotAllowed(_("Only moderators can take moderation decisions."))
     note = check_decision_input(action, reason, note)
+    if rules.is_author(moderator, comment):
+        # Nobody judges their own words: another moderator decides.
+        raise NotAllowed(_("You cannot take a decision on your own comment."))
     pending = review is not None and review.pending
     status = comment.status
     if status == CommentStatus.DELETED and action != Action.APPROVE:
@@ -364,6 +388,8 @@ def do_block(moderator, person, *, reason, note="", hide_content=False):
     person = type(person).objects.get(pk=person.pk)
     if person.pk == moderator.pk:
         raise NotAllowed(_("You cannot block yourself."))
+    if person.is_superuser or (has_role(person, MODERATOR) and not moderator.is_superuser):
+        raise NotAllowed(_("Only an administrator can block a moderator."))
     if person.blocked:
         raise Conflict(_("This person is already blocked."))
     person.blocked = True

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
@@ -53,6 +53,22 @@ SORT_LABELS = {
 PERSON_COMMENTS = 20
 PERSON_DECISIONS = 50
 LOG_PAGE_SIZE = 50
+
+# How a person's earlier decisions are counted ("hidden: 2").
+RECORD_LABELS = {
+    Action.APPROVE: pgettext_lazy("decisions on a person's comments", "approved"),
+    Action.HIDE: pgettext_lazy("decisions on a person's comments", "hidden"),
+    Action.REMOVE: pgettext_lazy("decisions on a person's comments", "removed"),
+    Action.RESTORE: pgettext_lazy("decisions on a person's comments", "restored"),
+    Action.BLOCK: pgettext_lazy("decisions on a person", "blocks"),
+    Action.UNBLOCK: pgettext_lazy("decisions on a person", "unblocks"),
+}
+DONE_MESSAGES = {
+    Action.APPROVE: gettext_lazy("Comment %(id)s approved."),
+    Action.HIDE: gettext_lazy("Comment %(id)s hidden."),
+    Action.REMOVE: gettext_lazy("Comment %(id)s removed."),
+    Action.RESTORE: gettext_lazy("Comment %(id)s restored."),
+}
 
 
 def queue_url(filters=None, page=None):
@@ -120,7 +136,7 @@ def record_rows(record):
         )
     for action in Action:
         if record.get(action.value):
-            rows.append(f"{action.label}: {record[action.value]}")
+            rows.append(f"{RECORD_LABELS[action]}: {record[action.value]}")
     return rows
 
 
@@ -293,8 +309,7 @@ class DecideView(ModeratorsOnly, View):
         else:
             messages.success(
                 request,
-                _("Comment %(id)s: %(action)s.")
-                % {"id": comment.pk, "action": decision.get_action_display()},
+                DONE_MESSAGES[decision.action] % {"id": comment.pk},
             )
         return back_to_queue(data)
 

@@ -64,9 +64,9 @@ class ModerationSettings(BaseSiteSetting):
         help_text=_("How many of a person's first comments wait for review. 0: none."),
     )
     new_account_days = models.PositiveSmallIntegerField(
-        _("hold comments of accounts younger than (days)"),
+        _("hold comments of accounts younger than this many days"),
         default=0,
-        help_text=_("0: none."),
+        help_text=_("0: off."),
     )
     max_links = models.PositiveSmallIntegerField(
         _("hold comments with more links than"),
@@ -176,8 +176,18 @@ class Review(models.Model):
         return f"review of {self.comment_id} ({'pending' if self.pending else 'resolved'})"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("The moderation log is append-only.")
+
+    def delete(self):
+        raise PermissionDenied("The moderation log is append-only.")
+
+
 class AppendOnly(models.Model):
     """Rows are written once and never changed or deleted."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -192,11 +202,15 @@ class AppendOnly(models.Model):
 
 
 class Decision(AppendOnly):
-    """One moderation decision: who, what, on which comment or person, why, when."""
+    """One moderation decision: who, what, on which comment or person, why, when.
+    Its keys have no database constraint and nothing happens to the row when
+    what they point at is deleted (a consultation, an account): the log keeps
+    the ids."""
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
@@ -204,11 +218,19 @@ class Decision(AppendOnly):
     )
     action = models.CharField(max_length=10, choices=Action.choices)
     comment = models.ForeignKey(
-        Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions"
+        Comment,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="decisions",
     )
     # The person affected: the comment's author, or the person blocked.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="moderation_decisions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="moderation_decisions",
     )
     reason = models.CharField(max_length=20, choices=FlagReason.choices, blank=True)
     note = models.TextField(blank=True)

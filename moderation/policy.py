@@ -50,11 +50,9 @@ def hold_for(author, consultation, body, now):
     policy = policy_for(consultation)
     if policy.premoderation:
         return HoldReason.PREMODERATION, ""
-    listed = words.listed_words()
-    matched = words.first_match(body, listed)
-    if matched:
-        # The word as the moderators listed it, accents and all.
-        return HoldReason.WORD, listed[matched]
+    held = _word_hold(body)
+    if held:
+        return held
     if policy.new_account_days and now - author.date_joined < timedelta(
         days=policy.new_account_days
     ):
@@ -65,7 +63,26 @@ def hold_for(author, consultation, body, now):
         earlier = Comment.objects.filter(author=author)[: policy.new_account_comments].count()
         if earlier < policy.new_account_comments:
             return HoldReason.NEW_ACCOUNT, ""
+    return _link_hold(body, policy.max_links)
+
+
+def hold_for_edit(consultation, body):
+    """The rules an edit can break (the person and the consultation were
+    checked when the comment was posted)."""
+    return _word_hold(body) or _link_hold(body, policy_for(consultation).max_links)
+
+
+def _word_hold(body):
+    listed = words.listed_words()
+    matched = words.first_match(body, listed)
+    if matched:
+        # The word as the moderators listed it, accents and all.
+        return HoldReason.WORD, listed[matched]
+    return None
+
+
+def _link_hold(body, max_links):
     links = len(LINK.findall(body))
-    if links > policy.max_links:
+    if links > max_links:
         return HoldReason.LINKS, str(links)
     return None

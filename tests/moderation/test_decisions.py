@@ -113,8 +113,8 @@ TRANSITIONS = {
     "appealed-hidden": {"approve": P, "hide": HI, "remove": R, "restore": P},
     "appealed-removed": {"approve": P, "hide": C, "remove": R, "restore": P},
     "deleted": {"approve": C, "hide": C, "remove": C, "restore": C},
-    # Dismissing the queue item of a comment its author deleted meanwhile.
-    "deleted-flagged": {"approve": D, "hide": C, "remove": C, "restore": C},
+    # The author's deletion already took the flagged comment out of the queue.
+    "deleted-flagged": {"approve": C, "hide": C, "remove": C, "restore": C},
 }
 CASES = [(s, a, r) for s, row in TRANSITIONS.items() for a, r in row.items()]
 
