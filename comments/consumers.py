@@ -39,7 +39,37 @@ class FrameRateLimit:
         return True
 
 
-class ConsultationConsumer(AsyncWebsocketConsumer):
+class JsonFrames:
+    """What every Puente socket accepts from a client: JSON text objects with
+    a type, of bounded size, at a bounded rate (`self.frames`). A bad frame
+    gets an `error` event; the connection stays open."""
+
+    async def read_frame(self, text_data):
+        """The frame as a dict, or None after answering why it was refused."""
+        if text_data is None:
+            return await self.send_error("bad_frame", "Send JSON text frames.")
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            return await self.send_error("too_large", "The frame is too large.")
+        if not self.frames.allow():
+            return await self.send_error("rate_limited", "Too many frames; slow down.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            return await self.send_error("bad_json", "The frame is not valid JSON.")
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self.send_error("bad_frame", "A frame is an object with a type.")
+        return frame
+
+    async def send_json(self, content):
+        await self.send(text_data=json.dumps(content, default=str))
+
+    async def send_error(self, code, message, **extra):
+        payload = {"type": "error", "code": code, "message": message}
+        payload.update({k: v for k, v in extra.items() if v})
+        await self.send_json(payload)
+
+
+class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
     async def connect(self):
         self.group = None
         consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
@@ -61,18 +91,9 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None:
-            return await self.send_error("bad_frame", "Send JSON text frames.")
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
-            return await self.send_error("too_large", "The frame is too large.")
-        if not self.frames.allow():
-            return await self.send_error("rate_limited", "Too many frames; slow down.")
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            return await self.send_error("bad_json", "The frame is not valid JSON.")
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            return await self.send_error("bad_frame", "A frame is an object with a type.")
+        frame = await self.read_frame(text_data)
+        if frame is None:
+            return None
         if frame["type"] == "ping":
             # The consultation's cursor: a client that sees it ahead of its own
             # missed events (the layer was down, say) and catches up by API.
@@ -125,11 +146,3 @@ class ConsultationConsumer(AsyncWebsocketConsumer):
 
     async def consultation_event(self, message):
         await self.send(text_data=message["text"])
-
-    async def send_json(self, content):
-        await self.send(text_data=json.dumps(content, default=str))
-
-    async def send_error(self, code, message, **extra):
-        payload = {"type": "error", "code": code, "message": message}
-        payload.update({k: v for k, v in extra.items() if v})
-        await self.send_json(payload)

@@ -9,14 +9,12 @@ handshake reaches it as 1006) and stop reconnecting. The only frame a client
 may send is a ping; each ping checks again that the person is still a
 moderator."""
 
-import json
-
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from comments.consumers import MAX_FRAME_BYTES, FrameRateLimit
+from comments.consumers import FrameRateLimit, JsonFrames
 from moderation.actions import is_moderator
 from moderation.events import QUEUE_GROUP
 
@@ -32,7 +30,7 @@ def still_moderator(user):
     return fresh is not None and is_moderator(fresh)
 
 
-class QueueConsumer(AsyncWebsocketConsumer):
+class QueueConsumer(JsonFrames, AsyncWebsocketConsumer):
     async def connect(self):
         self.joined = False
         if not await database_sync_to_async(still_moderator)(self.scope.get("user")):
@@ -55,18 +53,9 @@ class QueueConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if not self.joined:
             return None
-        if text_data is None:
-            return await self.send_error("bad_frame", "Send JSON text frames.")
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
-            return await self.send_error("too_large", "The frame is too large.")
-        if not self.frames.allow():
-            return await self.send_error("rate_limited", "Too many frames; slow down.")
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            return await self.send_error("bad_json", "The frame is not valid JSON.")
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            return await self.send_error("bad_frame", "A frame is an object with a type.")
+        frame = await self.read_frame(text_data)
+        if frame is None:
+            return None
         if frame["type"] != "ping":
             return await self.send_error("unknown_type", "Unknown frame type.")
         if not await database_sync_to_async(still_moderator)(self.scope.get("user")):
@@ -83,9 +72,3 @@ class QueueConsumer(AsyncWebsocketConsumer):
     async def consultation_event(self, message):
         if self.joined:
             await self.send(text_data=message["text"])
-
-    async def send_json(self, content):
-        await self.send(text_data=json.dumps(content))
-
-    async def send_error(self, code, message):
-        await self.send_json({"type": "error", "code": code, "message": message})
