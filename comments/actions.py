@@ -223,7 +223,7 @@ def do_edit_comment(user, comment, *, body):
     if not rules.is_participant(user):
         raise NotAllowed(refusal(user))
     now = timezone.now()
-    comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
+    comment = _lock_comment(comment)
     if not rules.is_author(user, comment):
         raise NotAllowed(_("You can only edit your own comments."))
     if comment.status != CommentStatus.PUBLISHED:
@@ -247,7 +247,7 @@ def do_edit_comment(user, comment, *, body):
 @transaction.atomic
 def do_delete_comment(user, comment):
     """The author withdraws a comment: its text goes, its replies stay."""
-    comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
+    comment = _lock_comment(comment)
     if not rules.can_delete(user, comment):
         raise NotAllowed(_("You can only delete your own comments."))
     if comment.status == CommentStatus.DELETED:
@@ -277,7 +277,7 @@ def do_react(user, comment, stance):
     user = fresh_participant(user)
     if not rules.is_participant(user):
         raise NotAllowed(refusal(user))
-    comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
+    comment = _lock_comment(comment)
     if rules.is_author(user, comment):
         raise NotAllowed(_("You cannot react to your own comment."))
     if comment.status != CommentStatus.PUBLISHED:
@@ -304,6 +304,17 @@ def do_react(user, comment, stance):
     comment.save(update_fields=[*changes, "seq"])
     events.on_commit_publish("reactions.updated", comment)
     return comment, mine
+
+
+def _lock_comment(comment):
+    """The comment as it is now, only its row locked until commit (locking the
+    joined consultation page too would queue every write on the consultation
+    behind each other)."""
+    return (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("consultation")
+        .get(pk=comment.pk)
+    )
 
 
 def count_reply(parent):
