@@ -3,15 +3,11 @@
 
 import asyncio
 import json
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
@@ -21,47 +17,18 @@ from comments import actions
 from comments.consumers import MAX_FRAME_BYTES
 from comments.events import consultation_group
 from comments.models import Comment
-from config.asgi import application
 from consultations.models import ConsultationPage
 from tests.factories import ConsultationPageFactory
+from tests.websocket_helpers import (
+    TIMEOUT,
+    communicator,
+    connected,
+    consultation_path,
+    receive,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.usefixtures("memory_layer", "no_rate_limits")
-
-ORIGIN = b"http://127.0.0.1"
-TIMEOUT = 3
-
-
-def communicator(consultation_id, *, origin=ORIGIN, cookie=None):
-    headers = []
-    if origin is not None:
-        headers.append((b"origin", origin))
-    if cookie is not None:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(
-        application, f"/ws/consultations/{consultation_id}/", headers=headers
-    )
-
-
-def session_cookie(user):
-    client = Client()
-    client.force_login(user)
-    name = django_settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}".encode()
-
-
-@asynccontextmanager
-async def connected(consultation_id, **kwargs):
-    socket = communicator(consultation_id, **kwargs)
-    ok, _ = await socket.connect(timeout=TIMEOUT)
-    assert ok, "the connection was refused"
-    try:
-        yield socket
-    finally:
-        await socket.disconnect()
-
-
-async def receive(socket):
-    return await socket.receive_json_from(timeout=TIMEOUT)
 
 
 async def ping_pong(socket, cursor=None):
@@ -109,7 +76,7 @@ def post_frame(consultation, **fields):
 )
 def test_a_foreign_origin_is_refused(live_consultation, memory_layer, origin):
     async def scenario():
-        socket = communicator(live_consultation.pk, origin=origin)
+        socket = communicator(consultation_path(live_consultation.pk), origin=origin)
         ok, _ = await socket.connect(timeout=TIMEOUT)
         assert not ok
         await socket.disconnect()
@@ -121,7 +88,7 @@ def test_a_foreign_origin_is_refused(live_consultation, memory_layer, origin):
 @pytest.mark.parametrize("origin", [b"http://127.0.0.1", b"http://localhost:8000"])
 def test_an_allowed_origin_is_accepted_and_joins_the_group(live_consultation, memory_layer, origin):
     async def scenario():
-        async with connected(live_consultation.pk, origin=origin) as socket:
+        async with connected(consultation_path(live_consultation.pk), origin=origin) as socket:
             assert len(group_members(memory_layer, live_consultation.pk)) == 1
             await ping_pong(socket)
 
@@ -131,7 +98,7 @@ def test_an_allowed_origin_is_accepted_and_joins_the_group(live_consultation, me
 
 def test_an_unknown_consultation_closes_the_socket(live_consultation, memory_layer):
     async def scenario():
-        socket = communicator(999_999)
+        socket = communicator(consultation_path(999_999))
         assert await socket.connect(timeout=TIMEOUT) == (False, 4404)
         await socket.disconnect()
 
@@ -143,7 +110,7 @@ def test_an_unpublished_consultation_closes_the_socket(live_consultation, memory
     live_consultation.unpublish()
 
     async def scenario():
-        socket = communicator(live_consultation.pk)
+        socket = communicator(consultation_path(live_consultation.pk))
         assert await socket.connect(timeout=TIMEOUT) == (False, 4404)
         await socket.disconnect()
 
@@ -157,7 +124,7 @@ def test_a_view_restricted_consultation_closes_the_socket(live_consultation, mem
     )
 
     async def scenario():
-        socket = communicator(live_consultation.pk)
+        socket = communicator(consultation_path(live_consultation.pk))
         ok, _ = await socket.connect(timeout=TIMEOUT)
         assert not ok
         await socket.disconnect()
@@ -170,8 +137,8 @@ def test_groups_are_emptied_on_disconnect(live_consultation, memory_layer, citiz
     _, cookie = citizen_cookie
 
     async def scenario():
-        first = communicator(live_consultation.pk)
-        second = communicator(live_consultation.pk, cookie=cookie)
+        first = communicator(consultation_path(live_consultation.pk))
+        second = communicator(consultation_path(live_consultation.pk), cookie=cookie)
         assert (await first.connect(timeout=TIMEOUT))[0]
         assert (await second.connect(timeout=TIMEOUT))[0]
         members = group_members(memory_layer, live_consultation.pk)
@@ -192,7 +159,7 @@ def test_anonymous_readers_receive_broadcasts(live_consultation, make_user):
     author = make_user(CITIZEN)
 
     async def scenario():
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             comment = await database_sync_to_async(actions.do_post_comment)(
                 author,
                 live_consultation,
@@ -214,7 +181,7 @@ def test_pong_carries_the_consultations_cursor(live_consultation, make_user):
     question = live_consultation.ordered_questions[0].pk
 
     async def scenario():
-        async with connected(live_consultation.pk) as socket:
+        async with connected(consultation_path(live_consultation.pk)) as socket:
             await ping_pong(socket, cursor=0)
             comment = await database_sync_to_async(actions.do_post_comment)(
                 author, live_consultation, body="Uno.", question=question
@@ -229,7 +196,7 @@ def test_pong_carries_the_consultations_cursor(live_consultation, make_user):
 
 def test_anonymous_cannot_post_through_the_socket(live_consultation):
     async def scenario():
-        async with connected(live_consultation.pk) as socket:
+        async with connected(consultation_path(live_consultation.pk)) as socket:
             await socket.send_json_to(post_frame(live_consultation, ref="a1"))
             error = await receive(socket)
             assert error["type"] == "error"
@@ -249,9 +216,9 @@ def test_a_signed_in_citizen_posts_and_everyone_receives_it(
 
     async def scenario():
         async with (
-            connected(live_consultation.pk, cookie=cookie) as poster,
-            connected(live_consultation.pk) as anonymous,
-            connected(live_consultation.pk, cookie=reader_cookie) as reader,
+            connected(consultation_path(live_consultation.pk), cookie=cookie) as poster,
+            connected(consultation_path(live_consultation.pk)) as anonymous,
+            connected(consultation_path(live_consultation.pk), cookie=reader_cookie) as reader,
         ):
             await poster.send_json_to(post_frame(live_consultation, ref="r-1"))
             own = [await receive(poster), await receive(poster)]
@@ -285,7 +252,7 @@ def test_a_reply_through_the_socket(live_consultation, citizen_cookie, make_user
     )
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await socket.send_json_to(
                 {"type": "comment.post", "body": "Respondo.", "parent": top.pk, "ref": 7}
             )
@@ -323,7 +290,7 @@ def test_bad_posts_through_the_socket_are_refused(
     _, cookie = citizen_cookie
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await socket.send_json_to(post_frame(live_consultation, ref="x", **fields))
             error = await receive(socket)
             assert error["type"] == "error" and error["code"] == code
@@ -345,7 +312,7 @@ def test_posting_after_the_closing_time_through_an_open_socket_is_refused(
     ConsultationPage.objects.filter(pk=live_consultation.pk).update(closes_at=closes_at)
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await asyncio.sleep(max(0, (closes_at - timezone.now()).total_seconds()) + 0.1)
             await socket.send_json_to(post_frame(live_consultation))
             error = await receive(socket)
@@ -377,7 +344,7 @@ def test_a_consultation_closed_or_unpublished_while_connected_refuses_posts(
     _, cookie = citizen_cookie
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await database_sync_to_async(change)(live_consultation)
             await socket.send_json_to(post_frame(live_consultation))
             error = await receive(socket)
@@ -397,7 +364,7 @@ def test_the_posting_rate_limit_applies_to_the_socket(live_consultation, make_us
     cookie = session_cookie(make_user(CITIZEN))
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await socket.send_json_to(post_frame(live_consultation, body="Primero."))
             first = {(await receive(socket))["type"], (await receive(socket))["type"]}
             assert first == {"comment.accepted", "comment.created"}
@@ -414,7 +381,7 @@ def test_a_user_deactivated_while_connected_cannot_post(live_consultation, citiz
     user, cookie = citizen_cookie
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await database_sync_to_async(User.objects.filter(pk=user.pk).update)(is_active=False)
             await socket.send_json_to(post_frame(live_consultation, ref="late"))
             error = await receive(socket)
@@ -429,7 +396,7 @@ def test_a_body_with_a_lone_surrogate_gets_an_error_event(live_consultation, cit
     frame = '{"type": "comment.post", "body": "hola \\ud800 mundo", "question": %d}'
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await socket.send_to(text_data=frame % live_consultation.ordered_questions[0].pk)
             error = await receive(socket)
             assert (error["type"], error["code"]) == ("error", "invalid")
@@ -445,7 +412,7 @@ def test_broadcasts_of_every_kind_reach_the_socket(live_consultation, make_user)
 
     async def scenario():
         call = database_sync_to_async
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             comment = await call(actions.do_post_comment)(
                 ana, live_consultation, body="Uno.", question=question
             )
@@ -474,7 +441,10 @@ def test_a_socket_receives_only_its_consultations_events(live_consultation, make
     author = make_user(CITIZEN)
 
     async def scenario():
-        async with connected(other.pk) as elsewhere, connected(live_consultation.pk) as here:
+        async with (
+            connected(consultation_path(other.pk)) as elsewhere,
+            connected(consultation_path(live_consultation.pk)) as here,
+        ):
             await database_sync_to_async(actions.do_post_comment)(
                 author,
                 live_consultation,
@@ -491,7 +461,7 @@ def test_events_carry_no_email_addresses(live_consultation, make_user):
     author = make_user(CITIZEN, email="oculta@correo.test", display_name="Visible")
 
     async def scenario():
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             await database_sync_to_async(actions.do_post_comment)(
                 author,
                 live_consultation,
@@ -553,7 +523,7 @@ def test_a_malformed_frame_gets_an_error_and_the_connection_stays(
     _, cookie = citizen_cookie
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await socket.send_to(**frame)
             error = await receive(socket)
             assert error["type"] == "error"
@@ -573,7 +543,7 @@ def test_a_frame_just_under_the_limit_is_accepted(live_consultation):
     assert len(frame.encode()) == MAX_FRAME_BYTES
 
     async def scenario():
-        async with connected(live_consultation.pk) as socket:
+        async with connected(consultation_path(live_consultation.pk)) as socket:
             await socket.send_to(text_data=frame)
             assert (await receive(socket))["type"] == "pong"
 
@@ -585,7 +555,7 @@ def test_many_malformed_frames_in_a_row_leave_the_connection_usable(live_consult
     author = make_user(CITIZEN)
 
     async def scenario():
-        async with connected(live_consultation.pk) as socket:
+        async with connected(consultation_path(live_consultation.pk)) as socket:
             for _, frame, code in MALFORMED:
                 await socket.send_to(**frame)
                 assert (await receive(socket))["code"] == code
@@ -605,7 +575,7 @@ def test_the_frame_rate_limit(live_consultation, make_user, settings):
     author = make_user(CITIZEN)
 
     async def scenario():
-        async with connected(live_consultation.pk) as socket:
+        async with connected(consultation_path(live_consultation.pk)) as socket:
             for _ in range(3):
                 await ping_pong(socket)
             for _ in range(2):
@@ -629,8 +599,8 @@ def test_the_frame_rate_limit_is_per_connection(live_consultation, settings):
 
     async def scenario():
         async with (
-            connected(live_consultation.pk) as first,
-            connected(live_consultation.pk) as second,
+            connected(consultation_path(live_consultation.pk)) as first,
+            connected(consultation_path(live_consultation.pk)) as second,
         ):
             await ping_pong(first)
             await first.send_json_to({"type": "ping"})
@@ -645,7 +615,7 @@ def test_rate_limited_posts_are_not_saved(live_consultation, citizen_cookie, set
     _, cookie = citizen_cookie
 
     async def scenario():
-        async with connected(live_consultation.pk, cookie=cookie) as socket:
+        async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await ping_pong(socket)
             await socket.send_json_to(post_frame(live_consultation))
             assert (await receive(socket))["code"] == "rate_limited"

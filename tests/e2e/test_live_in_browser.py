@@ -2,35 +2,21 @@
 the other sees it without reloading; the page with comments passes axe."""
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from consultations.demo import load_demo
 from consultations.models import ConsultationPage
 from tests.e2e.conftest import axe_violations
-from tests.factories import UserFactory
+from tests.e2e.helpers import sign_in, verified_user, wait_live
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "contraseña-segura-123"
+EMAIL = "vecina@example.com"
 
 
 @pytest.fixture
 def live_site(asgi_server):
     load_demo()
-    user = UserFactory(email="vecina@example.com", display_name="Vecina Activa")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    verified_user(EMAIL, "Vecina Activa")
     return asgi_server
-
-
-def sign_in(page, base_url):
-    page.goto(base_url + "/accounts/login/")
-    page.fill("input[name=login]", "vecina@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
-def wait_live(page):
-    page.wait_for_selector('#live-config[data-state="open"]', state="attached", timeout=10_000)
 
 
 def test_a_comment_appears_for_another_reader_without_reload(live_site, browser):
@@ -40,7 +26,7 @@ def test_a_comment_appears_for_another_reader_without_reload(live_site, browser)
     writer_context, reader_context = browser.new_context(), browser.new_context()
     try:
         writer, reader = writer_context.new_page(), reader_context.new_page()
-        sign_in(writer, live_site.url)
+        sign_in(writer, live_site.url, EMAIL)
         reader.goto(live_site.url + consultation.url)
         wait_live(reader)
         reader.evaluate("window.__notReloaded = true")
@@ -87,7 +73,7 @@ def test_page_with_comments_passes_axe_signed_in_in_english(live_site, browser):
     context = browser.new_context()
     try:
         page = context.new_page()
-        sign_in(page, live_site.url)
+        sign_in(page, live_site.url, EMAIL)
         page.goto(f"{live_site.url}/en{consultation.url}")
         wait_live(page)
         assert page.locator(".comment").count() >= 6

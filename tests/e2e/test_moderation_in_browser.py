@@ -4,32 +4,18 @@ restored comments change in place; the report form and the notices page
 pass axe."""
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from comments import actions as comment_actions
 from moderation import actions
 from tests.e2e.conftest import axe_violations
-from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, UserFactory
+from tests.e2e.helpers import in_thread, sign_in, verified_user, wait_live
+from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, home_page
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "contraseña-segura-123"
-
-
-def person(email, name, *roles):
-    user = UserFactory(email=email, display_name=name, roles=list(roles))
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
 
 
 @pytest.fixture
-def site(asgi_server, settings):
-    settings.PUENTE_COMMENT_RATE_LIMITS = {
-        "interval": 0,
-        "new_account_interval": 0,
-        "new_account_days": 0,
-    }
-    from tests.factories import home_page
-
+def site(asgi_server, no_rate_limits):
     index = ConsultationIndexPageFactory(parent=home_page())
     page = ConsultationPageFactory(parent=index, questions=["¿Qué cambiarías?"])
     held_page = ConsultationPageFactory(
@@ -39,51 +25,16 @@ def site(asgi_server, settings):
         "server": asgi_server,
         "page": page,
         "held_page": held_page,
-        "author": person("autora@example.com", "Autora Atenta", "citizen"),
-        "reader": person("lector@example.com", "Lector Curioso", "citizen"),
-        "moderator": person("mod@example.com", "Mora", "moderator"),
+        "author": verified_user("autora@example.com", "Autora Atenta", "citizen"),
+        "reader": verified_user("lector@example.com", "Lector Curioso", "citizen"),
+        "moderator": verified_user("mod@example.com", "Mora", "moderator"),
     }
-
-
-def sign_in(page, base_url, email):
-    page.goto(base_url + "/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
-def wait_live(page):
-    page.wait_for_selector('#live-config[data-state="open"]', state="attached", timeout=10_000)
 
 
 def decide(*args, **kwargs):
     """A decision taken outside the browser's event loop thread (its events
     are published with async_to_sync, as in a moderator's request)."""
     return in_thread(actions.do_decide, *args, **kwargs)
-
-
-def in_thread(function, *args, **kwargs):
-    import threading
-
-    from django.db import connection
-
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(function(*args, **kwargs))
-        except Exception as error:  # noqa: BLE001 - re-raised below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return results[0]
 
 
 def say(user, consultation, body, **anchor):

@@ -11,74 +11,24 @@ from accounts.roles import CITIZEN, MODERATOR
 from comments import actions as comment_actions
 from moderation import actions
 from tests.e2e.conftest import axe_violations
+from tests.e2e.helpers import in_thread, sign_in, verified_user
+from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, home_page
 
 pytestmark = pytest.mark.e2e
 SECRET = "Un insulto que solo los moderadores leen"
 
 
-def verified(email, name, *roles):
-    from allauth.account.models import EmailAddress
-
-    from tests.factories import UserFactory
-
-    user = UserFactory(email=email, display_name=name, roles=list(roles))
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
-def sign_in(tab, base_url, email):
-    tab.goto(base_url + "/accounts/login/")
-    tab.fill("input[name=login]", email)
-    tab.fill("input[name=password]", "contraseña-segura-123")
-    tab.locator("main form button[type=submit]").click()
-    tab.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
-def in_thread(function, *args, **kwargs):
-    """An action run outside Playwright's event loop thread, as a request
-    would run it (its events are published with async_to_sync)."""
-    import threading
-
-    from django.db import connection
-
-    results, errors = [], []
-
-    def target():
-        try:
-            results.append(function(*args, **kwargs))
-        except Exception as error:  # noqa: BLE001 - re-raised below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return results[0]
-
-
 @pytest.fixture
-def browser_site(asgi_server, settings):
-    from tests.factories import home_page
-
-    settings.PUENTE_COMMENT_RATE_LIMITS = {
-        "interval": 0,
-        "new_account_interval": 0,
-        "new_account_days": 0,
-    }
-    from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory
-
+def browser_site(asgi_server, no_rate_limits):
     index = ConsultationIndexPageFactory(parent=home_page())
     page = ConsultationPageFactory(parent=index, questions=["¿Qué cambiarías?"])
     return {
         "server": asgi_server,
         "page": page,
-        "author": verified("autora@example.com", "Autora Visible", CITIZEN),
-        "reporter": verified("reporta@example.com", "Reportera", CITIZEN),
-        "moderator": verified("mod@example.com", "Mora", MODERATOR),
-        "other_moderator": verified("mod2@example.com", "Otra Mod", MODERATOR),
+        "author": verified_user("autora@example.com", "Autora Visible", CITIZEN),
+        "reporter": verified_user("reporta@example.com", "Reportera", CITIZEN),
+        "moderator": verified_user("mod@example.com", "Mora", MODERATOR),
+        "other_moderator": verified_user("mod2@example.com", "Otra Mod", MODERATOR),
     }
 
 

@@ -69,16 +69,6 @@ def page(make_consultation):
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user(MODERATOR, display_name="Mora Moderadora")
-
-
-@pytest.fixture
-def author(make_user):
-    return make_user(CITIZEN, display_name="Ana Autora")
-
-
-@pytest.fixture
 def mod_client(client, moderator):
     client.force_login(moderator)
     return client

@@ -3,46 +3,19 @@ note, for the decision to be looked at again; the item goes back to the
 queue, where a moderator's decision answers it."""
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from accounts.roles import CITIZEN, MODERATOR
+from accounts.roles import CITIZEN
 from comments import actions as comment_actions
 from comments.errors import Conflict, Invalid, NotAllowed
-from comments.events import consultation_group
 from comments.models import Comment, CommentStatus
 from moderation import actions
 from moderation.actions import MAX_NOTE_LENGTH, can_appeal, do_appeal, do_decide
-from moderation.events import QUEUE_GROUP
 from moderation.models import Appeal, Notice, Review
-from tests.comments import conftest as comment_fixtures
-
-# The comment tests' in-memory channel layer, shared.
-memory_layer = comment_fixtures.memory_layer
+from tests.moderation.conftest import post, queue_listener
 
 NOTE = "No insulté a nadie; cito la ley."
-
-
-@pytest.fixture
-def page(make_consultation, no_rate_limits):
-    return make_consultation(questions=["¿Qué opinas?"])
-
-
-@pytest.fixture
-def author(make_user):
-    return make_user(CITIZEN)
-
-
-@pytest.fixture
-def moderator(make_user):
-    return make_user(MODERATOR)
-
-
-def post(user, page, body="Un comentario discutido"):
-    return comment_actions.do_post_comment(
-        user, page, body=body, question=page.ordered_questions[0].pk
-    )
 
 
 @pytest.fixture
@@ -50,14 +23,6 @@ def hidden(page, author, moderator):
     comment = post(author, page)
     do_decide(moderator, comment, action="hide", reason="abusive")
     return Comment.objects.get(pk=comment.pk)
-
-
-def queue_listener(layer):
-    """A channel in the moderators' queue group, as a moderator's socket is."""
-    listener = comment_fixtures.Listener(layer, 0)
-    async_to_sync(layer.group_discard)(consultation_group(0), listener.channel)
-    async_to_sync(layer.group_add)(QUEUE_GROUP, listener.channel)
-    return listener
 
 
 # --- Who, what, how often ------------------------------------------------------------------

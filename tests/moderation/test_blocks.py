@@ -15,31 +15,12 @@ from comments.errors import Conflict, Invalid, NotAllowed
 from comments.models import Comment, CommentStatus, Reaction
 from moderation import actions
 from moderation.models import Decision, Flag, Notice, Review
-from tests.comments import conftest as comment_fixtures
-
-# The comment tests' channel-layer fixtures, shared.
-memory_layer = comment_fixtures.memory_layer
-listen = comment_fixtures.listen
-
-
-@pytest.fixture
-def page(make_consultation, no_rate_limits):
-    return make_consultation(questions=["¿Qué opinas?"])
-
-
-@pytest.fixture
-def moderator(make_user):
-    return make_user(MODERATOR)
+from tests.moderation.conftest import post
 
 
 @pytest.fixture
 def person(make_user):
     return make_user(CITIZEN, display_name="Persona Bloqueada")
-
-
-def post(user, page, body="Un comentario cualquiera", **anchor):
-    anchor = anchor or {"question": page.ordered_questions[0].pk}
-    return comment_actions.do_post_comment(user, page, body=body, **anchor)
 
 
 def block(moderator, person, **kwargs):

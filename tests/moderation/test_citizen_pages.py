@@ -10,23 +10,17 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from comments import actions as comment_actions
 from comments.models import Comment
 from moderation import actions
 from moderation.models import Appeal, Flag, FlagReason, Notice, Review
+from tests.moderation.conftest import post, url_of
 
 EN = "/en"
-
-
-@pytest.fixture
-def page(make_consultation, no_rate_limits):
-    return make_consultation(questions=["¿Qué cambiarías?"])
 
 
 @pytest.fixture
@@ -40,19 +34,8 @@ def beto(make_user):
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user("moderator", display_name="Mora Moderadora")
-
-
-def say(user, page, body="Un comentario con sustancia.", **anchor):
-    if not anchor:
-        anchor = {"question": page.ordered_questions[0].pk}
-    return comment_actions.do_post_comment(user, page, body=body, **anchor)
-
-
-@pytest.fixture
 def comment(page, ana):
-    return say(ana, page, body="Texto de Ana para reportar")
+    return post(ana, page, body="Texto de Ana para reportar")
 
 
 def report_url(comment, prefix=""):
@@ -65,13 +48,6 @@ def appeal_url(comment, prefix=""):
 
 def notices_url(prefix=""):
     return f"{prefix}/moderacion/avisos/"
-
-
-def url_of(page, prefix=""):
-    """The page's address on the Spanish site, or under `prefix` (the page's
-    `url` follows the language of the last request, hence the override)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return f"{prefix}{page.url}"
 
 
 def html(response):
@@ -178,7 +154,7 @@ def test_a_report_is_recorded_and_returns_to_the_comment(client, page, comment, 
     review = Review.objects.get(comment=comment)
     assert review.pending and review.flag_count == 1
     # On the English site the thanks are shown on the page it returns to.
-    ana_comment = say(comment.author, page, body="Segundo texto de Ana")
+    ana_comment = post(comment.author, page, body="Segundo texto de Ana")
     messages_on(client, page)  # the first report's thanks, consumed
     response = client.post(report_url(ana_comment, EN), {"reason": "spam"})
     assert response["Location"] == f"{url_of(page, EN)}#comment-{ana_comment.pk}"
@@ -280,7 +256,7 @@ def test_reports_on_comments_not_shown_or_unknown(
     assert client.get("/moderacion/comentarios/999999/reportar/").status_code == 404
     # Someone else's held comment does not exist for the reader.
     held_page = make_consultation(questions=["¿?"], moderation_mode="pre")
-    held = say(ana, held_page, body="Esperando revisión")
+    held = post(ana, held_page, body="Esperando revisión")
     assert held.status == "held"
     assert client.get(report_url(held)).status_code == 404
     assert client.post(report_url(held), {"reason": "spam"}).status_code == 404
@@ -291,7 +267,7 @@ def test_reports_on_comments_not_shown_or_unknown(
     assert messages_on(client, page) == [("error", "This comment is no longer shown.")]
     # An unpublished consultation's comments: 404.
     draft = make_consultation(questions=["¿?"])
-    on_draft = say(ana, draft)
+    on_draft = post(ana, draft)
     type(draft).objects.filter(pk=draft.pk).update(live=False)
     assert client.get(report_url(on_draft)).status_code == 404
     assert not Flag.objects.exists()
@@ -336,7 +312,7 @@ def test_enough_reports_through_the_form_hide_the_comment(client, page, comment,
 
 def test_a_held_comment_shows_to_its_author_only_marked(client, make_consultation, ana, beto):
     held_page = make_consultation(questions=["¿?"], moderation_mode="pre")
-    held = say(ana, held_page, body="Mi texto en espera")
+    held = post(ana, held_page, body="Mi texto en espera")
     client.force_login(ana)
     block = comment_block(page_html(client, held_page), held)
     assert 'class="comment comment--held"' in block and 'data-status="held"' in block
@@ -357,9 +333,9 @@ def test_a_held_comment_shows_to_its_author_only_marked(client, make_consultatio
 
 
 def test_hidden_and_removed_comments_are_tombstones(client, page, ana, beto, moderator):
-    hidden = say(ana, page, body="Texto oculto")
-    removed = say(ana, page, body="Texto retirado")
-    reply = say(beto, page, body="Respuesta visible", question=None, parent=hidden.pk)
+    hidden = post(ana, page, body="Texto oculto")
+    removed = post(ana, page, body="Texto retirado")
+    reply = post(beto, page, body="Respuesta visible", question=None, parent=hidden.pk)
     actions.do_decide(moderator, hidden, action="hide", reason="abusive")
     actions.do_decide(moderator, removed, action="remove", reason="personal_data")
     for viewer in (None, beto, ana):
@@ -395,8 +371,8 @@ def test_the_live_script_knows_every_tombstone(client, page):
 @pytest.fixture
 def decided(page, ana, moderator):
     """Ana's comments: one hidden, one removed, one approved after a hold."""
-    hidden = say(ana, page, body="Mi comentario oculto")
-    removed = say(ana, page, body="Mi comentario retirado")
+    hidden = post(ana, page, body="Mi comentario oculto")
+    removed = post(ana, page, body="Mi comentario retirado")
     actions.do_decide(moderator, hidden, action="hide", reason="abusive", note="Cuida el tono.")
     actions.do_decide(moderator, removed, action="remove", reason="personal_data")
     return hidden, removed
@@ -482,7 +458,7 @@ def test_an_appeal_without_a_note_comes_back_with_errors(client, ana, decided):
 
 def test_appeals_refused_to_others_and_on_published_comments(client, page, ana, beto, decided):
     hidden, _ = decided
-    published = say(ana, page, body="Sigue publicado")
+    published = post(ana, page, body="Sigue publicado")
     assert client.post(appeal_url(hidden), {"note": "Hola"})["Location"].startswith(
         "/accounts/login/"
     )
@@ -510,7 +486,7 @@ def test_a_blocked_author_can_still_appeal(client, ana, decided, moderator):
 
 
 def test_one_appeal_form_per_comment_on_its_newest_notice(client, page, ana, moderator):
-    comment = say(ana, page, body="Ocultado dos veces")
+    comment = post(ana, page, body="Ocultado dos veces")
     actions.do_decide(moderator, comment, action="hide", reason="spam")
     actions.do_decide(moderator, comment, action="restore")
     actions.do_decide(moderator, comment, action="hide", reason="off_topic")
@@ -523,7 +499,7 @@ def test_one_appeal_form_per_comment_on_its_newest_notice(client, page, ana, mod
 
 def make_hidden_with_notice(page, author, moderator, n):
     for i in range(n):
-        comment = say(author, page, body=f"Comentario {i} que se ocultará")
+        comment = post(author, page, body=f"Comentario {i} que se ocultará")
         actions.do_decide(moderator, comment, action="hide", reason="spam")
 
 
@@ -569,7 +545,7 @@ def test_the_header_shows_unread_notices(client, page, ana, beto, moderator, dec
     assert link not in html(client.get(notices_url()))
     assert link not in page_html(client, page)
     # A new decision brings it back.
-    another = say(ana, page, body="Otro más")
+    another = post(ana, page, body="Otro más")
     actions.do_decide(moderator, another, action="hide", reason="spam")
     assert "Moderation notices (1<span" in page_html(client, page, EN)
 

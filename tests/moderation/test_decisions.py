@@ -16,11 +16,7 @@ from comments.models import Comment, CommentStatus
 from moderation import actions
 from moderation.actions import MAX_BULK, MAX_NOTE_LENGTH, do_bulk_decide, do_decide
 from moderation.models import Appeal, Decision, Flag, Notice, Review
-from tests.comments import conftest as comment_fixtures
-
-# The comment tests' channel-layer fixtures, shared.
-memory_layer = comment_fixtures.memory_layer
-listen = comment_fixtures.listen
+from tests.moderation import conftest as moderation_fixtures
 
 BODY = "Un comentario para moderar"
 # Measured: a hide of a flagged comment; the approval of a held reply.
@@ -28,24 +24,8 @@ DECIDE_QUERIES = 17
 APPROVE_HELD_REPLY_QUERIES = 19
 
 
-@pytest.fixture
-def page(make_consultation, no_rate_limits):
-    return make_consultation(questions=["¿Qué opinas?"])
-
-
-@pytest.fixture
-def author(make_user):
-    return make_user(CITIZEN, display_name="Autora Moderada")
-
-
-@pytest.fixture
-def moderator(make_user):
-    return make_user(MODERATOR, display_name="Moderadora")
-
-
 def post(user, page, body=BODY, **anchor):
-    anchor = anchor or {"question": page.ordered_questions[0].pk}
-    return comment_actions.do_post_comment(user, page, body=body, **anchor)
+    return moderation_fixtures.post(user, page, body=body, **anchor)
 
 
 def post_held(user, page, **kwargs):
@@ -293,9 +273,9 @@ def test_each_decision_goes_out_live_with_the_cursor_advanced(
     assert readers.events() == []  # held: nothing went out
 
     steps = [
-        ("approve", "", "comment.created", BODY, "Autora Moderada"),
+        ("approve", "", "comment.created", BODY, "Ana Autora"),
         ("hide", "spam", "comment.hidden", "", None),
-        ("restore", "", "comment.updated", BODY, "Autora Moderada"),
+        ("restore", "", "comment.updated", BODY, "Ana Autora"),
         ("remove", "personal_data", "comment.removed", "", None),
     ]
     cursor = comment.seq

@@ -1,7 +1,6 @@
 """Citizens flag comments; enough distinct flags hide one pending review."""
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
@@ -14,23 +13,12 @@ from comments.events import consultation_group
 from comments.models import Comment, CommentStatus
 from moderation import actions as actions_mod
 from moderation.actions import do_decide
-from moderation.events import QUEUE_GROUP
 from moderation.models import Decision, Flag, ModerationSettings, Notice, Review
-from tests.comments import conftest as comment_fixtures
+from tests.moderation.conftest import queue_listener
 
-# The comment tests' in-memory channel layer, shared.
-memory_layer = comment_fixtures.memory_layer
 # Measured: a flag that leaves the comment shown, and the one that hides it.
 FLAG_QUERIES = 11
 FLAG_HIDE_QUERIES = 21
-
-
-def queue_listener(layer):
-    """A channel in the moderators' queue group, as a moderator's socket is."""
-    listener = comment_fixtures.Listener(layer, 0)
-    async_to_sync(layer.group_discard)(consultation_group(0), listener.channel)
-    async_to_sync(layer.group_add)(QUEUE_GROUP, listener.channel)
-    return listener
 
 
 @pytest.fixture

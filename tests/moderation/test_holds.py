@@ -5,31 +5,18 @@ reaches nobody but its author until a moderator approves it."""
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.test import Client
 from django.utils import timezone
 
 from accounts.roles import CITIZEN
-from comments import actions
-from comments.events import consultation_group
 from comments.models import Comment, CommentStatus
 from moderation import policy
 from moderation.actions import do_decide
-from moderation.events import QUEUE_GROUP
 from moderation.models import HoldReason, ModerationSettings, Notice, Review
-from tests.comments import conftest as comment_fixtures
-from tests.comments.conftest import Listener
-
-# The comment tests' channel-layer fixtures, shared.
-memory_layer = comment_fixtures.memory_layer
-listen = comment_fixtures.listen
+from tests.moderation import conftest as moderation_fixtures
+from tests.moderation.conftest import queue_listener
 
 BODY = "Un comentario que espera revisión"
-
-
-@pytest.fixture
-def page(make_consultation, no_rate_limits):
-    return make_consultation(questions=["¿Qué opinas?"])
 
 
 @pytest.fixture
@@ -38,14 +25,8 @@ def site_settings(page):
     return ModerationSettings.for_site(page.get_site())
 
 
-@pytest.fixture
-def author(make_user):
-    return make_user(CITIZEN, display_name="Autora Retenida")
-
-
 def post(user, page, body=BODY, **anchor):
-    anchor = anchor or {"question": page.ordered_questions[0].pk}
-    return actions.do_post_comment(user, page, body=body, **anchor)
+    return moderation_fixtures.post(user, page, body=body, **anchor)
 
 
 def set_mode(page, mode, auto_hide_flags=None):
@@ -53,14 +34,6 @@ def set_mode(page, mode, auto_hide_flags=None):
     page.auto_hide_flags = auto_hide_flags
     page.save(update_fields=["moderation_mode", "auto_hide_flags"])
     return type(page).objects.get(pk=page.pk)
-
-
-def queue_listener(layer):
-    """A channel in the moderators' queue group (as a moderator's socket is)."""
-    listener = Listener(layer, 0)
-    async_to_sync(layer.group_discard)(consultation_group(0), listener.channel)
-    async_to_sync(layer.group_add)(QUEUE_GROUP, listener.channel)
-    return listener
 
 
 def hold_reason(comment):
@@ -173,7 +146,7 @@ def test_a_held_comment_is_on_the_page_for_its_author_only(page, site_settings, 
     anonymous = Client().get(page.url).content.decode()
     other = Client()
     other.force_login(make_user(CITIZEN))
-    assert BODY not in anonymous and "Autora Retenida" not in anonymous
+    assert BODY not in anonymous and "Ana Autora" not in anonymous
     assert BODY not in other.get(page.url).content.decode()
     own = Client()
     own.force_login(author)

@@ -5,66 +5,28 @@ of every change to the queue."""
 import asyncio
 import json
 import threading
-from contextlib import asynccontextmanager
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CITIZEN, MODERATOR
-from comments import actions as comment_actions
 from comments.errors import Conflict
 from comments.models import Comment
-from config.asgi import application
 from consultations.models import ConsultationPage
 from moderation import actions
 from moderation.events import QUEUE_GROUP
 from moderation.models import FilteredWord
-from tests.comments import conftest as comment_fixtures
-
-# The comment tests' fixtures, shared: an in-memory layer, a consultation in a
-# transactional database (the consumer reads it from another thread).
-memory_layer = comment_fixtures.memory_layer
-live_home = comment_fixtures.live_home
-live_consultation = comment_fixtures.live_consultation
+from tests.moderation import conftest as moderation_fixtures
+from tests.websocket_helpers import TIMEOUT, connected, consultation_path, receive, session_cookie
 
 pytestmark = pytest.mark.usefixtures("memory_layer", "no_rate_limits")
 
-TIMEOUT = 3
 BODY = "Texto que no debe circular"
-
-
-def session_cookie(user):
-    client = Client()
-    client.force_login(user)
-    name = django_settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}".encode()
-
-
-@asynccontextmanager
-async def connected(consultation_id, cookie=None):
-    headers = [(b"origin", b"http://127.0.0.1")]
-    if cookie is not None:
-        headers.append((b"cookie", cookie))
-    socket = WebsocketCommunicator(
-        application, f"/ws/consultations/{consultation_id}/", headers=headers
-    )
-    ok, _ = await socket.connect(timeout=TIMEOUT)
-    assert ok, "the connection was refused"
-    try:
-        yield socket
-    finally:
-        await socket.disconnect()
-
-
-async def receive(socket):
-    return await socket.receive_json_from(timeout=TIMEOUT)
 
 
 async def everything(socket):
@@ -112,9 +74,7 @@ def people(live_consultation, make_user):
 
 
 def post(user, consultation, body=BODY):
-    return comment_actions.do_post_comment(
-        user, consultation, body=body, question=consultation.ordered_questions[0].pk
-    )
+    return moderation_fixtures.post(user, consultation, body=body)
 
 
 # --- Decisions reach readers ---------------------------------------------------------------
@@ -126,8 +86,8 @@ def test_a_hide_reaches_a_citizens_open_socket_as_a_tombstone(live_consultation,
 
     async def scenario():
         async with (
-            connected(live_consultation.pk, cookie=cookie) as citizen,
-            connected(live_consultation.pk) as anonymous,
+            connected(consultation_path(live_consultation.pk), cookie=cookie) as citizen,
+            connected(consultation_path(live_consultation.pk)) as anonymous,
         ):
             await call(actions.do_decide)(
                 people["moderator"], comment, action="hide", reason="abusive"
@@ -151,7 +111,7 @@ def test_remove_and_restore_reach_the_socket(live_consultation, people):
     moderator = people["moderator"]
 
     async def scenario():
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             await call(actions.do_decide)(moderator, comment, action="remove", reason="spam")
             removed = await receive(reader)
             assert (removed["type"], removed["comment"]["body"]) == ("comment.removed", "")
@@ -172,7 +132,7 @@ def test_the_flag_that_hides_reaches_the_socket_and_the_others_do_not(
     flaggers = [make_user(CITIZEN) for _ in range(3)]
 
     async def scenario():
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             for person in flaggers[:2]:
                 await call(actions.do_flag)(person, comment, reason="spam")
             assert await reader.receive_nothing(timeout=0.2)
@@ -192,7 +152,7 @@ def test_live_events_and_a_fresh_fetch_agree_after_a_hide(live_consultation, peo
     initial = client.get(url).json()
 
     async def scenario():
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             await call(actions.do_decide)(people["moderator"], hidden, action="hide", reason="spam")
             return await receive(reader)
 
@@ -219,9 +179,11 @@ def test_a_held_comment_never_reaches_a_non_moderator_socket(live_consultation, 
 
     async def scenario():
         async with (
-            connected(consultation.pk, cookie=citizen_cookie) as citizen,
-            connected(consultation.pk) as anonymous,
-            connected(consultation.pk, cookie=moderator_cookie) as moderators_page,
+            connected(consultation_path(consultation.pk), cookie=citizen_cookie) as citizen,
+            connected(consultation_path(consultation.pk)) as anonymous,
+            connected(
+                consultation_path(consultation.pk), cookie=moderator_cookie
+            ) as moderators_page,
         ):
             first = await call(post)(author, consultation, body=f"{BODY} uno")
             second = await call(post)(author, consultation, body=f"{BODY} dos")
@@ -254,8 +216,8 @@ def test_a_comment_held_for_a_word_sent_through_the_socket_is_not_broadcast(
 
     async def scenario():
         async with (
-            connected(live_consultation.pk, cookie=author_cookie) as poster,
-            connected(live_consultation.pk) as reader,
+            connected(consultation_path(live_consultation.pk), cookie=author_cookie) as poster,
+            connected(consultation_path(live_consultation.pk)) as reader,
         ):
             await poster.send_json_to(
                 {"type": "comment.post", "body": "Qué ESTUPIDO", "question": question, "ref": "r"}
@@ -284,7 +246,7 @@ def test_queue_changes_reach_the_queue_group_and_only_it(
     reporter = make_user(CITIZEN)
 
     async def scenario():
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             await call(actions.do_flag)(reporter, comment, reason="abusive")
             await call(actions.do_decide)(people["moderator"], comment, action="approve")
             events = await queue.events()
@@ -304,7 +266,7 @@ def test_a_refused_decision_sends_nothing(live_consultation, people, memory_laye
     queue = QueueChannel(memory_layer)
 
     async def scenario():
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             with pytest.raises(Conflict):
                 await call(actions.do_decide)(people["moderator"], comment, action="approve")
             assert await reader.receive_nothing(timeout=0.2)
@@ -318,7 +280,7 @@ def test_a_block_with_hide_content_reaches_the_socket_comment_by_comment(live_co
     comments = [post(author, live_consultation, body=f"{BODY} {n}") for n in range(2)]
 
     async def scenario():
-        async with connected(live_consultation.pk) as reader:
+        async with connected(consultation_path(live_consultation.pk)) as reader:
             await call(actions.do_block)(
                 people["moderator"], author, reason="spam", hide_content=True
             )

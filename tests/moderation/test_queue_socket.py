@@ -4,13 +4,10 @@ layer: moderators receive `queue.changed` when an item enters or leaves the
 queue; everyone else's socket is closed with 4403 and receives nothing."""
 
 import json
-from contextlib import asynccontextmanager
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.db import connections
 from django.test import Client
@@ -20,48 +17,22 @@ from accounts.models import User
 from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from comments import actions as comment_actions
 from comments.consumers import MAX_FRAME_BYTES
-from config.asgi import application
 from consultations.models import ConsultationPage
 from moderation import actions
 from moderation.events import QUEUE_GROUP
-from tests.comments.conftest import live_consultation, live_home, memory_layer  # noqa: F401
+from tests.websocket_helpers import (
+    QUEUE_PATH,
+    TIMEOUT,
+    communicator,
+    connected,
+    receive,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.usefixtures("memory_layer", "no_rate_limits")
 
-PATH = "/ws/moderation/queue/"
-ORIGIN = b"http://127.0.0.1"
-TIMEOUT = 3
 FORBIDDEN = 4403
 SECRET = "Un insulto que solo los moderadores leen"
-
-
-def session_cookie(user):
-    client = Client()
-    client.force_login(user)
-    name = django_settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}".encode()
-
-
-def communicator(*, cookie=None, origin=ORIGIN):
-    headers = [(b"origin", origin)] if origin is not None else []
-    if cookie is not None:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, PATH, headers=headers)
-
-
-@asynccontextmanager
-async def connected(cookie):
-    socket = communicator(cookie=cookie)
-    ok, _ = await socket.connect(timeout=TIMEOUT)
-    assert ok, "the connection was refused"
-    try:
-        yield socket
-    finally:
-        await socket.disconnect()
-
-
-async def receive(socket):
-    return await socket.receive_json_from(timeout=TIMEOUT)
 
 
 async def ping_pong(socket):
@@ -93,7 +64,7 @@ call = database_sync_to_async
 
 
 @pytest.fixture
-def people(live_consultation, make_user):  # noqa: F811
+def people(live_consultation, make_user):
     return {
         "author": make_user(CITIZEN, display_name="Autora"),
         CITIZEN: make_user(CITIZEN, display_name="Ciudadana"),
@@ -105,7 +76,7 @@ def people(live_consultation, make_user):  # noqa: F811
 
 
 @pytest.fixture
-def comment(live_consultation, people):  # noqa: F811
+def comment(live_consultation, people):
     return comment_actions.do_post_comment(
         people["author"],
         live_consultation,
@@ -123,11 +94,11 @@ def generous_frame_limits(settings):
 
 
 @pytest.mark.parametrize("role", [MODERATOR, "superuser"])
-def test_moderators_join_the_queue_group_until_they_leave(people, memory_layer, role):  # noqa: F811
+def test_moderators_join_the_queue_group_until_they_leave(people, memory_layer, role):
     cookie = session_cookie(people[role])
 
     async def scenario():
-        async with connected(cookie) as socket:
+        async with connected(QUEUE_PATH, cookie=cookie) as socket:
             assert len(members(memory_layer)) == 1
             await ping_pong(socket)
 
@@ -139,13 +110,13 @@ def test_moderators_join_the_queue_group_until_they_leave(people, memory_layer, 
 def test_everyone_else_is_closed_with_4403_and_receives_nothing(
     people,
     comment,
-    memory_layer,  # noqa: F811
+    memory_layer,
     role,
 ):
     cookie = None if role == "anonymous" else session_cookie(people[role])
 
     async def scenario():
-        socket = communicator(cookie=cookie)
+        socket = communicator(QUEUE_PATH, cookie=cookie)
         ok, _ = await socket.connect(timeout=TIMEOUT)
         assert ok  # accepted, so that the browser sees the code...
         closing = await socket.receive_output(timeout=TIMEOUT)
@@ -160,13 +131,13 @@ def test_everyone_else_is_closed_with_4403_and_receives_nothing(
     assert members(memory_layer) == set()
 
 
-def test_a_blocked_or_deactivated_moderator_is_closed(people, memory_layer):  # noqa: F811
+def test_a_blocked_or_deactivated_moderator_is_closed(people, memory_layer):
     moderator = people[MODERATOR]
     cookie = session_cookie(moderator)
     User.objects.filter(pk=moderator.pk).update(blocked=True)
 
     async def scenario():
-        socket = communicator(cookie=cookie)
+        socket = communicator(QUEUE_PATH, cookie=cookie)
         assert (await socket.connect(timeout=TIMEOUT))[0]
         assert (await socket.receive_output(timeout=TIMEOUT))["code"] == FORBIDDEN
         await socket.disconnect()
@@ -178,7 +149,7 @@ def test_a_blocked_or_deactivated_moderator_is_closed(people, memory_layer):  # 
 def test_a_moderator_demoted_while_connected_is_closed_at_the_next_ping(
     people,
     comment,
-    memory_layer,  # noqa: F811
+    memory_layer,
 ):
     moderator = people[MODERATOR]
     cookie = session_cookie(moderator)
@@ -187,7 +158,7 @@ def test_a_moderator_demoted_while_connected_is_closed_at_the_next_ping(
         moderator.groups.remove(Group.objects.get(name=MODERATOR))
 
     async def scenario():
-        socket = communicator(cookie=cookie)
+        socket = communicator(QUEUE_PATH, cookie=cookie)
         assert (await socket.connect(timeout=TIMEOUT))[0]
         await ping_pong(socket)
         await call(demote)()
@@ -205,11 +176,11 @@ def test_a_moderator_demoted_while_connected_is_closed_at_the_next_ping(
 @pytest.mark.parametrize(
     "origin", [b"http://evil.example", b"null", None], ids=["evil", "null", "missing"]
 )
-def test_a_foreign_origin_is_refused_even_for_a_moderator(people, memory_layer, origin):  # noqa: F811
+def test_a_foreign_origin_is_refused_even_for_a_moderator(people, memory_layer, origin):
     cookie = session_cookie(people[MODERATOR])
 
     async def scenario():
-        socket = communicator(cookie=cookie, origin=origin)
+        socket = communicator(QUEUE_PATH, cookie=cookie, origin=origin)
         ok, _ = await socket.connect(timeout=TIMEOUT)
         assert not ok
         await socket.disconnect()
@@ -221,12 +192,12 @@ def test_a_foreign_origin_is_refused_even_for_a_moderator(people, memory_layer, 
 # --- What moderators receive ----------------------------------------------------------
 
 
-def test_a_moderator_receives_a_flag_and_the_decision(people, comment, live_consultation):  # noqa: F811
+def test_a_moderator_receives_a_flag_and_the_decision(people, comment, live_consultation):
     moderator = people[MODERATOR]
     cookie = session_cookie(moderator)
 
     async def scenario():
-        async with connected(cookie) as socket:
+        async with connected(QUEUE_PATH, cookie=cookie) as socket:
             await call(actions.do_flag)(people[CITIZEN], comment, reason="abusive")
             raw = await socket.receive_from(timeout=TIMEOUT)
             assert SECRET not in raw and "Autora" not in raw  # ids and counts only
@@ -254,7 +225,10 @@ def test_every_moderator_socket_receives_the_event(people, comment):
     cookies = [session_cookie(people[MODERATOR]), session_cookie(people["superuser"])]
 
     async def scenario():
-        async with connected(cookies[0]) as first, connected(cookies[1]) as second:
+        async with (
+            connected(QUEUE_PATH, cookie=cookies[0]) as first,
+            connected(QUEUE_PATH, cookie=cookies[1]) as second,
+        ):
             await call(actions.do_flag)(people[CITIZEN], comment, reason="spam")
             for socket in (first, second):
                 event = await receive(socket)
@@ -264,14 +238,14 @@ def test_every_moderator_socket_receives_the_event(people, comment):
     run(scenario)
 
 
-def test_a_held_comment_reaches_the_queue_socket(people, live_consultation):  # noqa: F811
+def test_a_held_comment_reaches_the_queue_socket(people, live_consultation):
     ConsultationPage.objects.filter(pk=live_consultation.pk).update(moderation_mode="pre")
     page = ConsultationPage.objects.get(pk=live_consultation.pk)
     question = page.ordered_questions[0].pk
     cookie = session_cookie(people[MODERATOR])
 
     async def scenario():
-        async with connected(cookie) as socket:
+        async with connected(QUEUE_PATH, cookie=cookie) as socket:
             held = await call(comment_actions.do_post_comment)(
                 people["author"], page, body=SECRET, question=question
             )
@@ -290,7 +264,7 @@ def test_an_appeal_reaches_the_queue_socket(people, comment):
     cookie = session_cookie(moderator)
 
     async def scenario():
-        async with connected(cookie) as socket:
+        async with connected(QUEUE_PATH, cookie=cookie) as socket:
             await call(actions.do_appeal)(people["author"], comment, note="Revisen, por favor.")
             event = await receive(socket)
             assert (event["comment"], event["pending"], event["kind"]) == (
@@ -333,7 +307,7 @@ def test_malformed_frames_get_an_error_and_the_socket_stays_open(people, comment
     cookie = session_cookie(people[MODERATOR])
 
     async def scenario():
-        async with connected(cookie) as socket:
+        async with connected(QUEUE_PATH, cookie=cookie) as socket:
             for name, frame, code in MALFORMED:
                 await socket.send_to(**frame)
                 error = await receive(socket)
@@ -352,7 +326,7 @@ def test_client_frames_are_rate_limited(people, settings):
     cookie = session_cookie(people[MODERATOR])
 
     async def scenario():
-        async with connected(cookie) as socket:
+        async with connected(QUEUE_PATH, cookie=cookie) as socket:
             await ping_pong(socket)
             await ping_pong(socket)
             await socket.send_json_to({"type": "ping"})
@@ -384,7 +358,7 @@ def apply(client, ids, event):
     return ids
 
 
-def test_the_page_plus_live_events_equals_a_fresh_page(people, live_consultation):  # noqa: F811
+def test_the_page_plus_live_events_equals_a_fresh_page(people, live_consultation):
     moderator = people[MODERATOR]
     client = Client()
     client.force_login(moderator)
@@ -399,7 +373,7 @@ def test_the_page_plus_live_events_equals_a_fresh_page(people, live_consultation
 
     async def scenario():
         events = []
-        async with connected(cookie) as socket:
+        async with connected(QUEUE_PATH, cookie=cookie) as socket:
             second = await call(comment_actions.do_post_comment)(
                 people["author"], live_consultation, body="Dos.", question=question
             )

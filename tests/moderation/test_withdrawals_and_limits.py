@@ -10,42 +10,8 @@ from comments import actions as comment_actions
 from comments.errors import NotAllowed
 from comments.models import Comment, CommentStatus
 from moderation import actions
-from moderation.events import QUEUE_GROUP
 from moderation.models import Decision, FilteredWord, Review
-from tests.comments import conftest as comment_fixtures
-from tests.comments.conftest import Listener
-
-memory_layer = comment_fixtures.memory_layer
-listen = comment_fixtures.listen
-
-
-@pytest.fixture
-def page(make_consultation, no_rate_limits):
-    return make_consultation(questions=["¿Qué opinas?"])
-
-
-@pytest.fixture
-def author(make_user):
-    return make_user(CITIZEN, display_name="Autora")
-
-
-@pytest.fixture
-def moderator(make_user):
-    return make_user(MODERATOR, display_name="Moderadora")
-
-
-def post(user, page, body="Un comentario sobre la propuesta"):
-    return comment_actions.do_post_comment(
-        user, page, body=body, question=page.ordered_questions[0].pk
-    )
-
-
-def queue_events(layer):
-    from asgiref.sync import async_to_sync
-
-    listener = Listener(layer, 0)
-    async_to_sync(layer.group_add)(QUEUE_GROUP, listener.channel)
-    return listener
+from tests.moderation.conftest import post, queue_listener
 
 
 def test_an_author_deleting_a_held_comment_leaves_no_trace_in_public(
@@ -55,7 +21,7 @@ def test_an_author_deleting_a_held_comment_leaves_no_trace_in_public(
     page.save(update_fields=["moderation_mode"])
     held = post(author, page)
     assert held.status == CommentStatus.HELD
-    readers, queue = listen(page), queue_events(memory_layer)
+    readers, queue = listen(page), queue_listener(memory_layer)
     with django_capture_on_commit_callbacks(execute=True):
         comment_actions.do_delete_comment(author, held)
     assert not Comment.objects.filter(pk=held.review.comment_id).exists()
