@@ -51,11 +51,15 @@ class CommentSerializer(serializers.ModelSerializer):
         return str(render_body(self.get_body(comment)))
 
     def get_reactions(self, comment) -> ReactionCountsSerializer:
-        return {
-            "agree": comment.agree_count,
-            "disagree": comment.disagree_count,
-            "pass": comment.pass_count,
-        }
+        return reaction_counts(comment)
+
+
+def reaction_counts(comment):
+    return {
+        "agree": comment.agree_count,
+        "disagree": comment.disagree_count,
+        "pass": comment.pass_count,
+    }
 
 
 def comment_data(comment):

@@ -73,13 +73,26 @@ def check_note(note, *, field="note", required=False):
 # Flags ---------------------------------------------------------------------
 
 
-def check_flag(user, comment, reason, note):
+def check_may_flag(user, comment):
+    """Whether `user` may report `comment` at all, whatever the reason given."""
     if not rules.is_participant(user):
         raise NotAllowed(comment_actions.refusal(user))
     if rules.is_author(user, comment):
         raise NotAllowed(_("You cannot flag your own comment."))
     if comment.status != CommentStatus.PUBLISHED:
         raise NotAllowed(_("This comment is no longer shown."))
+
+
+def already_flagged(user, comment):
+    return Flag.objects.filter(comment=comment, user=user).exists()
+
+
+def already_flagged_message():
+    return _("You have already flagged this comment.")
+
+
+def check_flag(user, comment, reason, note):
+    check_may_flag(user, comment)
     errors = {}
     if reason not in FlagReason.values:
         errors["reason"] = [_("Choose a reason.")]
@@ -103,8 +116,8 @@ def do_flag(user, comment, *, reason, note=""):
     user = comment_actions.fresh_participant(user)
     comment = _lock_comment(comment)
     note = check_flag(user, comment, reason, note)
-    if Flag.objects.filter(comment=comment, user=user).exists():
-        raise Invalid({"reason": [_("You have already flagged this comment.")]})
+    if already_flagged(user, comment):
+        raise Invalid({"reason": [already_flagged_message()]})
     flag = Flag.objects.create(comment=comment, user=user, reason=reason, note=note)
     review = _open_review(comment, ReviewKind.FLAGGED, now)
     review.flag_count = Flag.objects.filter(comment=comment, cleared=False).count()
@@ -425,12 +438,13 @@ def do_unblock(moderator, person, *, note=""):
 # Appeals -------------------------------------------------------------------
 
 
+def is_appealable(user, comment):
+    """The author of a hidden or removed comment (appealed or not yet)."""
+    return rules.is_author(user, comment) and comment.status in APPEALABLE
+
+
 def can_appeal(user, comment):
-    return (
-        rules.is_author(user, comment)
-        and comment.status in APPEALABLE
-        and not Appeal.objects.filter(comment=comment).exists()
-    )
+    return is_appealable(user, comment) and not Appeal.objects.filter(comment=comment).exists()
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from comments.models import Comment
-from comments.serializers import ReactionCountsSerializer
+from comments.serializers import ReactionCountsSerializer, reaction_counts
 from comments.text import render_body
 from moderation.actions import MAX_BULK, MAX_NOTE_LENGTH
 from moderation.models import COMMENT_ACTIONS, Decision, FlagReason, HoldReason, ReviewKind
@@ -56,11 +56,7 @@ class ModeratorCommentSerializer(serializers.ModelSerializer):
         return str(render_body(comment.body))
 
     def get_reactions(self, comment) -> ReactionCountsSerializer:
-        return {
-            "agree": comment.agree_count,
-            "disagree": comment.disagree_count,
-            "pass": comment.pass_count,
-        }
+        return reaction_counts(comment)
 
 
 class ConsultationRefSerializer(serializers.Serializer):

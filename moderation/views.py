@@ -16,7 +16,7 @@ from comments import rules
 from comments.errors import CommentError, Invalid, NotAllowed, NotFound
 from comments.models import CommentStatus
 from moderation import actions
-from moderation.models import Appeal, Flag, FlagReason, Notice
+from moderation.models import Appeal, FlagReason, Notice
 
 NOTICES_PER_PAGE = 50
 APPEAL_DRAFT_SESSION_KEY = "moderation_appeal_draft"
@@ -43,12 +43,11 @@ def _at_comment(comment):
 def _flag_refusal(user, comment):
     """Why `user` cannot report `comment` at all (no form to show), or None."""
     try:
-        # The action's own check, with a reason and note that always pass.
-        actions.check_flag(user, comment, FlagReason.SPAM, "")
+        actions.check_may_flag(user, comment)
     except NotAllowed as error:
         return error.message
-    if Flag.objects.filter(comment=comment, user=user).exists():
-        return _("You have already flagged this comment.")
+    if actions.already_flagged(user, comment):
+        return actions.already_flagged_message()
     return None
 
 
@@ -115,7 +114,7 @@ def notices(request):
             seen.add(comment.pk)
             appeal = _appeal_of(comment)
             entry["appeal"] = appeal
-            entry["can_appeal"] = appeal is None and _appealable(user, comment)
+            entry["can_appeal"] = appeal is None and actions.is_appealable(user, comment)
             entry["show_text"] = comment.status in (
                 CommentStatus.PUBLISHED,
                 CommentStatus.HELD,
@@ -145,11 +144,6 @@ def _appeal_of(comment):
         return comment.appeal
     except Appeal.DoesNotExist:
         return None
-
-
-def _appealable(user, comment):
-    # actions.can_appeal without its query: the appeal was loaded with the notice.
-    return rules.is_author(user, comment) and comment.status in actions.APPEALABLE
 
 
 @require_POST
