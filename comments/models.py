@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
 
 from consultations.models import ConsultationPage, ConsultationQuestion, ConsultationSection
 
@@ -76,6 +78,8 @@ class Comment(models.Model):
     agree_count = models.PositiveIntegerField(default=0)
     disagree_count = models.PositiveIntegerField(default=0)
     pass_count = models.PositiveIntegerField(default=0)
+    # Themes moderators and planners give comments; searchable and summed up.
+    tags = TaggableManager(through="TaggedComment", blank=True, verbose_name=_("themes"))
 
     class Meta:
         ordering = ["created", "pk"]
@@ -114,6 +118,29 @@ class Comment(models.Model):
             Stance.DISAGREE: self.disagree_count,
             Stance.PASS: self.pass_count,
         }
+
+
+class Theme(TagBase):
+    """A theme comments are tagged with; kept apart from the pages' tags."""
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+
+class TaggedComment(TaggedItemBase):
+    tag = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="tagged_comments")
+    content_object = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="one_tag_per_comment")
+        ]
+
+    def __str__(self):
+        return f"{self.content_object_id}: {self.tag_id}"
 
 
 class CommentRevision(models.Model):

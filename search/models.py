@@ -1,1 +1,60 @@
-"""Filled by a later issue; see docs/architecture.md."""
+"""The comment index's bookkeeping in the database: which comments still
+have to reach the index (the backlog), whether a rebuild is under way, and
+the near-duplicate keys. The index itself is rebuilt from the database at
+any time; writes go through search/indexing.py."""
+
+from django.db import models
+
+from comments.models import Comment
+
+
+class PendingIndex(models.Model):
+    """A comment changed and the index has not taken the change yet. Written in
+    the same transaction as the change, so a change is never lost; deleted
+    once the index has it. No foreign key: a comment deleted since still has
+    to leave the index."""
+
+    comment_id = models.BigIntegerField(primary_key=True)
+    changed = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["changed"], name="pending_index_changed_idx")]
+
+    def __str__(self):
+        return f"{self.comment_id} since {self.changed:%Y-%m-%d %H:%M:%S}"
+
+
+class IndexState(models.Model):
+    """One row: the last sync that left the backlog empty, and the rebuild in
+    progress (while one runs, synced changes stay in the backlog so they are
+    replayed into the new index once it takes the alias)."""
+
+    last_sync = models.DateTimeField(null=True, blank=True)
+    rebuilding_since = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"last sync {self.last_sync}"
+
+    @classmethod
+    def get(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class NearDuplicateKey(models.Model):
+    """One locality-sensitive hash band of a comment's word shingles: comments
+    sharing a key are probably near-identical (search/duplicates.py)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key"], name="near_duplicate_key_idx"),
+            models.Index(fields=["comment"], name="near_duplicate_comment_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.comment_id}: {self.key}"
