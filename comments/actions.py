@@ -26,6 +26,7 @@ from comments.text import MAX_LENGTH, MIN_LENGTH, clean_body
 from consultations.models import ConsultationPage
 from moderation import actions as moderation_actions
 from moderation import policy
+from search import indexing
 
 STANCE_COUNTERS = {
     Stance.AGREE: "agree_count",
@@ -209,6 +210,7 @@ def do_post_comment(user, consultation, *, body, question=None, section=None, pa
         comment.root_id = comment.pk
     elif hold is None:
         count_reply(parent)
+    indexing.schedule(comment.pk)
     if hold is not None:
         # Nobody but its author and the moderators sees it until approved.
         moderation_actions.hold_new_comment(comment, hold, now)
@@ -237,6 +239,7 @@ def do_edit_comment(user, comment, *, body):
     comment.body, comment.edited = body, now
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=["body", "edited", "seq"])
+    indexing.schedule(comment.pk)
     hold = policy.hold_for_edit(comment.consultation, comment.body)
     if hold is not None:
         moderation_actions.review_edit(comment, hold, now)
@@ -255,12 +258,14 @@ def do_delete_comment(user, comment):
     if comment.status == CommentStatus.HELD:
         # Nobody else ever saw it: it goes entirely, with its queue item.
         moderation_actions.withdraw(comment)
+        indexing.schedule(comment.pk)
         comment.delete()
         return comment
     comment.status = CommentStatus.DELETED
     comment.body = ""
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=["status", "body", "seq"])
+    indexing.schedule(comment.pk)
     # Earlier versions are the author's words too.
     comment.revisions.all().delete()
     moderation_actions.withdraw(comment)
@@ -302,6 +307,7 @@ def do_react(user, comment, stance):
         setattr(comment, field, getattr(comment, field) + delta)
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=[*changes, "seq"])
+    indexing.schedule(comment.pk)
     events.on_commit_publish("reactions.updated", comment)
     return comment, mine
 
@@ -319,6 +325,7 @@ def _lock_comment(comment):
 
 def count_reply(parent):
     Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+    indexing.schedule(parent.pk)
 
 
 def change_status(comment, status, event_kind):
@@ -327,5 +334,46 @@ def change_status(comment, status, event_kind):
     comment.status = status
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=["status", "seq"])
+    indexing.schedule(comment.pk)
     events.on_commit_publish(event_kind, comment)
     return comment
+
+
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 50
+
+
+def check_tags(names):
+    """Theme names from a list of strings: trimmed, markup removed, one of
+    each regardless of case, at most MAX_TAGS."""
+    if not isinstance(names, list | tuple) or not all(isinstance(name, str) for name in names):
+        raise Invalid({"tags": [_("Give the themes as a list of names.")]})
+    cleaned = {}
+    for name in names:
+        name = " ".join(clean_body(name).split())
+        if not name:
+            continue
+        if len(name) > MAX_TAG_LENGTH:
+            raise Invalid(
+                {
+                    "tags": [
+                        _("A theme can have at most %(max)s characters.") % {"max": MAX_TAG_LENGTH}
+                    ]
+                }
+            )
+        cleaned.setdefault(name.casefold(), name)
+    if len(cleaned) > MAX_TAGS:
+        raise Invalid({"tags": [_("Give at most %(max)s themes.") % {"max": MAX_TAGS}]})
+    return list(cleaned.values())
+
+
+@transaction.atomic
+def do_set_tags(user, comment, names):
+    """Replace a comment's themes (moderators and planners)."""
+    comment = _lock_comment(comment)
+    if not rules.can_tag(user, comment):
+        raise NotAllowed(_("Only moderators and planners can give comments themes."))
+    names = check_tags(names)
+    comment.tags.set(names)
+    indexing.schedule(comment.pk)
+    return sorted(comment.tags.names(), key=str.casefold)

@@ -1,6 +1,8 @@
 """Who may do what with comments: small named predicates shared by the HTML
 views, the JSON API and the websocket consumer (docs/roles.md)."""
 
+from accounts.roles import MODERATOR, PLANNER, has_role
+from comments.models import CommentStatus
 from consultations.status import Status
 
 
@@ -41,3 +43,26 @@ def can_react(user, comment, now):
         and not is_author(user, comment)
         and accepts_comments(comment.consultation, now)
     )
+
+
+def is_moderator(user):
+    return is_participant(user) and has_role(user, MODERATOR)
+
+
+def readable_statuses(user):
+    """The statuses of comments `user` may find through search and tag:
+    moderators every status that still has text, planners published ones."""
+    if is_moderator(user):
+        return (
+            CommentStatus.PUBLISHED,
+            CommentStatus.HIDDEN,
+            CommentStatus.REMOVED,
+            CommentStatus.HELD,
+        )
+    if is_participant(user) and has_role(user, PLANNER):
+        return (CommentStatus.PUBLISHED,)
+    return ()
+
+
+def can_tag(user, comment):
+    return comment.status in readable_statuses(user)

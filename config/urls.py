@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("consultations.api_urls")),
     path("", include("comments.api_urls")),
     path("", include("moderation.api_urls")),
+    path("", include("search.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 

@@ -29,6 +29,7 @@ from moderation.models import (
     Review,
     ReviewKind,
 )
+from search import indexing
 
 MAX_NOTE_LENGTH = 1000
 MAX_BULK = 100
@@ -55,8 +56,7 @@ RESULT_STATUS = {
 }
 
 
-def is_moderator(user):
-    return rules.is_participant(user) and has_role(user, MODERATOR)
+is_moderator = rules.is_moderator
 
 
 def check_note(note, *, field="note", required=False):
@@ -119,6 +119,7 @@ def do_flag(user, comment, *, reason, note=""):
     if already_flagged(user, comment):
         raise Invalid({"reason": [already_flagged_message()]})
     flag = Flag.objects.create(comment=comment, user=user, reason=reason, note=note)
+    indexing.schedule(comment.pk)
     review = _open_review(comment, ReviewKind.FLAGGED, now)
     review.flag_count = Flag.objects.filter(comment=comment, cleared=False).count()
     review.save()

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views import View
@@ -106,7 +107,11 @@ def filter_params(filters):
 
 
 def back_to_queue(data):
-    """The queue page a decision form came from (its filters and page)."""
+    """The queue page a decision form came from (its filters and page), or
+    the admin page named by `next` (the comment search sends its own URL)."""
+    target = data.get("next", "")
+    if target.startswith("/admin/") and url_has_allowed_host_and_scheme(target, None):
+        return redirect(target)
     params = {k[len(BACK) :]: v for k, v in data.items() if k.startswith(BACK)}
     return redirect(queue_url(Filters.from_params(params), params.get("p")))
 

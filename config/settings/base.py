@@ -188,6 +188,16 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Comment search (the `search` app): the database unless ELASTICSEARCH_URL is set.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 PUENTE_SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
+# Keyword arguments for the Elasticsearch client (the test settings choose a
+# transport node; a dotted path is imported).
+ELASTICSEARCH_OPTIONS = {}
+# The alias the Elasticsearch backend searches and writes through; each
+# rebuild points it at a new concrete index named "<alias>-<timestamp>".
+PUENTE_SEARCH_INDEX = os.environ.get("PUENTE_SEARCH_INDEX", "puente-comments")
+# Whether an index write refreshes before returning (True, or "wait_for" for
+# the next scheduled refresh). False: Elasticsearch's own refresh, about a
+# second later, is soon enough for moderators and far cheaper under bulk.
+PUENTE_SEARCH_REFRESH = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -231,3 +241,9 @@ PUENTE_COMMENT_WRITE_RATE = "60/min"
 PUENTE_MODERATION_WRITE_RATE = "600/min"
 # Frames a websocket client may send: `rate` per second, bursts of `burst`.
 PUENTE_WEBSOCKET_FRAME_LIMITS = {"rate": 2, "burst": 10}
+
+# Documents per bulk request to the index (search_sync, search_rebuild);
+# bench/search measured the rate against batch sizes.
+PUENTE_SEARCH_BATCH_SIZE = 500
+# Themes are one theme however they are capitalised ("Movilidad", "movilidad").
+TAGGIT_CASE_INSENSITIVE = True

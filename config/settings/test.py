@@ -26,3 +26,12 @@ WHITENOISE_USE_FINDERS = True
 # Tests make many writes as the same few users; the flood limit has its own test.
 PUENTE_COMMENT_WRITE_RATE = "100000/min"
 PUENTE_MODERATION_WRITE_RATE = "100000/min"
+
+# The suite at large indexes into the database backend; the search tests
+# choose the Elasticsearch backend themselves when ELASTICSEARCH_URL is set.
+PUENTE_SEARCH_BACKEND = "database"
+
+# Tests read what they have just indexed. osmem-server, the test command's
+# OpenSearch-API server, refuses the client's Elasticsearch-only media type.
+PUENTE_SEARCH_REFRESH = True
+ELASTICSEARCH_OPTIONS = {"node_class": "search.es_transport.PlainJsonNode"}

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('comments', '0005_theme_taggedcomment_comment_tags_and_more'),
+        ('comments', '0005_themes'),
     ]
 
     operations = [

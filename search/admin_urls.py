@@ -1,0 +1,14 @@
+"""The comment search's admin pages, mounted at /admin/search/comments/ by
+search/wagtail_hooks.py."""
+
+from django.urls import path
+
+from search import admin_views
+
+app_name = "search_admin"
+urlpatterns = [
+    path("", admin_views.SearchView.as_view(), name="search"),
+    path("<int:comment_id>/similar/", admin_views.SimilarView.as_view(), name="similar"),
+    path("<int:comment_id>/themes/", admin_views.ThemesView.as_view(), name="themes"),
+    path("duplicates/", admin_views.DuplicatesView.as_view(), name="duplicates"),
+]

@@ -1,0 +1,219 @@
+"""The comment search in the Wagtail admin: the search page with facets and
+decision forms, similar comments, copy-paste clusters, and the themes form.
+Moderators search every comment; planners the published ones (they tag
+comments for the summaries). Thin: parse, call, render."""
+
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from comments import actions as comment_actions
+from comments.errors import CommentError
+from comments.models import Comment
+from comments.rules import is_moderator, readable_statuses
+from moderation.actions import MAX_NOTE_LENGTH
+from moderation.admin_views import allowed_actions, anchor_label, error_text, thread_url
+from moderation.models import FlagReason, Review
+from search import duplicates, results
+from search.backends.base import IndexUnavailable
+from search.forms import SearchForm
+from search.query import FACETS
+
+FACET_LABELS = {
+    "consultation": gettext_lazy("Consultation"),
+    "status": gettext_lazy("Status"),
+    "reason": gettext_lazy("Flagged as"),
+    "tag": gettext_lazy("Theme"),
+}
+
+
+class ReadersOnly:
+    """Moderators and planners; anyone else in the admin gets a 403 page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not readable_statuses(request.user):
+            return TemplateResponse(
+                request,
+                "moderation/admin/forbidden.html",
+                {
+                    "header_title": _("Moderators and planners only"),
+                    "page_title": _("Moderators and planners only"),
+                },
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SearchPage(ReadersOnly, WagtailAdminTemplateMixin, TemplateView):
+    header_icon = "search"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("search_admin:search"), "label": _("Comment search")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+
+def with_param(params, name, value):
+    """The query string with `name` set to `value` and the page reset."""
+    params = params.copy()
+    params.pop("page", None)
+    params[name] = value
+    return "?" + params.urlencode()
+
+
+def without_param(params, name):
+    params = params.copy()
+    params.pop("page", None)
+    params.pop(name, None)
+    return "?" + params.urlencode()
+
+
+def result_rows(request, found):
+    """Each result with its context and, for moderators, the decisions that
+    apply to it now (one query for all their queue items)."""
+    moderator = is_moderator(request.user)
+    reviews = {}
+    if moderator:
+        reviews = {
+            review.comment_id: review
+            for review in Review.objects.filter(
+                comment_id__in=[result.comment.pk for result in found]
+            )
+        }
+    return [
+        {
+            "result": result,
+            "comment": result.comment,
+            "anchor": anchor_label(result.comment),
+            "thread_url": thread_url(request, result.comment),
+            "reasons": [FlagReason(reason).label for reason in result.reasons],
+            "actions": [
+                (action.value, action.label)
+                for action in allowed_actions(
+                    request.user, result.comment, reviews.get(result.comment.pk)
+                )
+            ]
+            if moderator
+            else [],
+        }
+        for result in found
+    ]
+
+
+class SearchView(SearchPage):
+    template_name = "search/admin/search.html"
+    page_title = gettext_lazy("Comment search")
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        form = SearchForm(params or None, user=self.request.user)
+        context.update(form=form, page=None, unavailable=False, searched=bool(params))
+        context.update(max_note=MAX_NOTE_LENGTH, flag_reasons=FlagReason.choices)
+        if params and form.is_valid():
+            try:
+                page = results.run(form.to_query())
+            except IndexUnavailable:
+                context["unavailable"] = True
+                return context
+            context.update(
+                page=page,
+                rows=result_rows(self.request, page.results),
+                facets=[
+                    {
+                        "name": name,
+                        "label": FACET_LABELS[name],
+                        "clear_url": without_param(params, name) if params.get(name) else "",
+                        "values": [
+                            {
+                                "label": label,
+                                "count": count,
+                                "url": with_param(params, name, value),
+                                "current": str(value) == params.get(name, ""),
+                            }
+                            for value, label, count in page.facets.get(name, [])
+                        ],
+                    }
+                    for name in FACETS
+                ],
+                next_url=with_param(params, "page", page.query.page + 1) if page.has_next else "",
+                previous_url=with_param(params, "page", page.query.page - 1)
+                if page.has_previous
+                else "",
+                here=self.request.get_full_path(),
+            )
+        return context
+
+
+def readable_comment(request, comment_id):
+    comment = (
+        Comment.objects.select_related("consultation", "author", "question", "section")
+        .filter(pk=comment_id, status__in=readable_statuses(request.user))
+        .first()
+    )
+    if comment is None:
+        raise Http404(_("There is no such comment, or you cannot see it."))
+    return comment
+
+
+class SimilarView(SearchPage):
+    template_name = "search/admin/similar.html"
+    page_title = gettext_lazy("Similar comments")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        comment = readable_comment(self.request, kwargs["comment_id"])
+        context.update(
+            comment=comment,
+            thread_url=thread_url(self.request, comment),
+            similar=duplicates.similar_to(comment, readable_statuses(self.request.user)),
+        )
+        return context
+
+
+class DuplicatesView(SearchPage):
+    template_name = "search/admin/duplicates.html"
+    page_title = gettext_lazy("Copy-paste campaigns")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["clusters"] = duplicates.clusters(readable_statuses(self.request.user))
+        return context
+
+
+class ThemesView(ReadersOnly, View):
+    http_method_names = ["post"]
+
+    def post(self, request, comment_id):
+        comment = readable_comment(request, comment_id)
+        names = request.POST.get("tags", "").split(",")
+        try:
+            saved = comment_actions.do_set_tags(request.user, comment, names)
+        except CommentError as error:
+            messages.error(
+                request,
+                _("Comment %(id)s: %(error)s") % {"id": comment.pk, "error": error_text(error)},
+            )
+        else:
+            messages.success(
+                request,
+                _("Themes of comment %(id)s: %(themes)s")
+                % {"id": comment.pk, "themes": ", ".join(saved) or _("none")},
+            )
+        target = request.POST.get("next", "")
+        if not (target.startswith("/admin/") and url_has_allowed_host_and_scheme(target, None)):
+            target = reverse("search_admin:search")
+        return redirect(target)

@@ -1,0 +1,177 @@
+"""Keeping the comment index in line with the database.
+
+Every action that changes what a comment's document holds calls schedule()
+inside its transaction: the change is written to the backlog (PendingIndex)
+with the change itself, and once the transaction commits a background task
+sends it to the index. If the index is down the comment is saved and shown
+all the same; the backlog row keeps the failure, and the next task that
+succeeds, or `manage.py search_sync`, sends it again."""
+
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_tasks import task
+
+from comments.models import Comment
+from search import duplicates
+from search.backends import get_backend
+from search.backends.base import IndexUnavailable
+from search.documents import iter_all_docs, load_docs
+from search.models import IndexState, PendingIndex
+
+logger = logging.getLogger(__name__)
+
+
+def batch_size():
+    return settings.PUENTE_SEARCH_BATCH_SIZE
+
+
+def schedule(*comment_ids):
+    """Record, in the caller's transaction, that these comments changed; send
+    them to the index once it commits."""
+    ids = sorted({int(comment_id) for comment_id in comment_ids if comment_id})
+    if not ids:
+        return
+    _mark(ids, timezone.now())
+    transaction.on_commit(partial(_enqueue, ids), robust=True)
+
+
+def schedule_consultation(consultation_id):
+    """A consultation's comments are about to go with it (page deletion)."""
+    ids = Comment.objects.filter(consultation_id=consultation_id).values_list("pk", flat=True)
+    schedule(*ids)
+
+
+def _mark(ids, when, **failure):
+    PendingIndex.objects.bulk_create(
+        [PendingIndex(comment_id=comment_id, changed=when, **failure) for comment_id in ids],
+        update_conflicts=True,
+        unique_fields=["comment_id"],
+        update_fields=["changed", *failure],
+    )
+
+
+def _enqueue(ids):
+    try:
+        sync_comments.enqueue(ids)
+    except Exception:
+        # The backlog still has them: the next sync sends them.
+        logger.exception("could not enqueue indexing of %d comments", len(ids))
+
+
+@task()
+def sync_comments(comment_ids):
+    """Send these comments to the index; when that works, retry one batch of
+    earlier failures too, so an index that comes back catches up by itself."""
+    if sync(comment_ids).failed:
+        return
+    earlier = list(
+        PendingIndex.objects.filter(attempts__gt=0)
+        .order_by("changed")
+        .values_list("comment_id", flat=True)[: batch_size()]
+    )
+    if earlier:
+        sync(earlier)
+
+
+class SyncOutcome:
+    def __init__(self):
+        self.indexed = self.removed = self.failed = 0
+
+    def __repr__(self):
+        return f"<SyncOutcome indexed={self.indexed} removed={self.removed} failed={self.failed}>"
+
+
+def sync(comment_ids=None, *, backend=None, progress=None):
+    """Send changed comments to the index: `comment_ids`, or (None) the whole
+    backlog. Stops at the first failure, which the backlog records."""
+    backend = backend or get_backend()
+    outcome = SyncOutcome()
+    rebuilding = IndexState.get().rebuilding_since is not None
+    for ids in _batches(comment_ids):
+        started = timezone.now()
+        docs = load_docs(ids)
+        gone = sorted(set(ids) - {doc.id for doc in docs})
+        duplicates.refresh(Comment.objects.filter(pk__in=ids))
+        try:
+            if backend.keeps_copy:
+                if docs:
+                    backend.index(docs)
+                if gone:
+                    backend.remove(gone)
+        except IndexUnavailable as error:
+            logger.warning("search index unavailable; %d comments wait: %s", len(ids), error)
+            _record_failure(ids, started, error)
+            outcome.failed += len(ids)
+            break
+        outcome.indexed += len(docs)
+        outcome.removed += len(gone)
+        if not rebuilding:
+            # A change recorded after this batch was read stays for the next sync.
+            PendingIndex.objects.filter(comment_id__in=ids, changed__lte=started).delete()
+        if progress:
+            progress(len(ids))
+    if comment_ids is None and not outcome.failed and not rebuilding:
+        IndexState.objects.filter(pk=IndexState.get().pk).update(last_sync=timezone.now())
+    return outcome
+
+
+def _batches(comment_ids):
+    size = batch_size()
+    if comment_ids is not None:
+        ids = sorted(set(comment_ids))
+        for start in range(0, len(ids), size):
+            yield ids[start : start + size]
+        return
+    last = -1
+    while True:
+        ids = list(
+            PendingIndex.objects.filter(comment_id__gt=last)
+            .order_by("comment_id")
+            .values_list("comment_id", flat=True)[:size]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def _record_failure(ids, when, error):
+    # Upsert, not update: the rows may have gone meanwhile (another sync took
+    # them) and the failure must still be kept.
+    _mark(ids, when)
+    PendingIndex.objects.filter(comment_id__in=ids).update(
+        attempts=F("attempts") + 1, last_attempt=when, last_error=str(error)[:2000]
+    )
+
+
+def rebuild(*, backend=None, progress=None):
+    """A complete new index from the database; the old one answers searches
+    until the new one replaces it at once. Changes made meanwhile stay in the
+    backlog and are replayed into the new index at the end."""
+    backend = backend or get_backend()
+    IndexState.objects.filter(pk=IndexState.get().pk).update(rebuilding_since=timezone.now())
+    try:
+        backend.rebuild(iter_all_docs(batch_size()), progress or (lambda count: None))
+        duplicates.rebuild_all(batch_size())
+    finally:
+        IndexState.objects.filter(pk=1).update(rebuilding_since=None)
+    return sync(backend=backend)
+
+
+def backlog():
+    """What waits for the index: (count, oldest change, failed count, last error)."""
+    pending = PendingIndex.objects.all()
+    oldest = pending.order_by("changed").first()
+    failed = pending.filter(attempts__gt=0).order_by("-last_attempt").first()
+    return {
+        "pending": pending.count(),
+        "oldest": oldest.changed if oldest else None,
+        "failed": pending.filter(attempts__gt=0).count(),
+        "last_error": failed.last_error if failed else "",
+        "last_sync": IndexState.get().last_sync,
+    }

@@ -1,0 +1,96 @@
+"""A search run for a person: the backend's hits turned into comments from
+the database (the index may lag; the database decides what is shown), and
+facet values given their labels."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from comments.models import Comment, CommentStatus, TaggedComment
+from consultations.models import ConsultationPage
+from moderation.models import Flag, FlagReason
+from search.backends import get_backend
+from search.query import SearchQuery
+
+
+@dataclass
+class Result:
+    comment: Comment
+    highlight: str
+    reasons: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    query: SearchQuery
+    total: int
+    results: list[Result]
+    # name -> [(value, label, count)]
+    facets: dict[str, list[tuple]]
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.query.per_page))
+
+    @property
+    def has_next(self):
+        return self.query.page < self.pages
+
+    @property
+    def has_previous(self):
+        return self.query.page > 1
+
+
+def run(query):
+    """Raises search.backends.base.IndexUnavailable when the index is down."""
+    found = get_backend().search(query)
+    order = {hit.id: position for position, hit in enumerate(found.hits)}
+    comments = (
+        Comment.objects.filter(pk__in=order, status__in=query.visible_statuses)
+        .select_related("consultation", "author", "question", "section", "parent__author")
+        .prefetch_related(
+            Prefetch(
+                "tagged_items",
+                queryset=TaggedComment.objects.select_related("tag"),
+                to_attr="theme_links",
+            ),
+            Prefetch(
+                "flags", queryset=Flag.objects.only("comment_id", "reason"), to_attr="flag_list"
+            ),
+        )
+    )
+    highlights = {hit.id: hit.highlight for hit in found.hits}
+    results = sorted(
+        (
+            Result(
+                comment=comment,
+                highlight=highlights[comment.pk],
+                reasons=sorted({flag.reason for flag in comment.flag_list}),
+                tags=sorted((link.tag.name for link in comment.theme_links), key=str.casefold),
+            )
+            for comment in comments
+        ),
+        key=lambda result: order[result.comment.pk],
+    )
+    return Page(query=query, total=found.total, results=results, facets=labelled(found.facets))
+
+
+def labelled(facets):
+    titles = dict(
+        ConsultationPage.objects.filter(
+            pk__in=[value.value for value in facets.get("consultation", [])]
+        ).values_list("pk", "title")
+    )
+    labels = {
+        "consultation": lambda value: titles.get(value, str(value)),
+        "status": lambda value: (
+            CommentStatus(value).label if value in CommentStatus.values else value
+        ),
+        "reason": lambda value: FlagReason(value).label if value in FlagReason.values else value,
+        "tag": str,
+    }
+    return {
+        name: [(value.value, labels[name](value.value), value.count) for value in values]
+        for name, values in facets.items()
+    }
