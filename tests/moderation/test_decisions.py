@@ -20,8 +20,8 @@ from tests.moderation import conftest as moderation_fixtures
 
 BODY = "Un comentario para moderar"
 # Measured: a hide of a flagged comment; the approval of a held reply.
-DECIDE_QUERIES = 17
-APPROVE_HELD_REPLY_QUERIES = 19
+DECIDE_QUERIES = 18
+APPROVE_HELD_REPLY_QUERIES = 21
 
 
 def post(user, page, body=BODY, **anchor):

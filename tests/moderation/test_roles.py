@@ -316,7 +316,7 @@ def test_a_blocked_moderator_cannot_block(client, make_consultation, make_user, 
 def doc_table():
     """{action: roles allowed} from docs/roles.md's "Moderation" table."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "roles.md").read_text()
-    section = doc.split("## Moderation", 1)[1]
+    section = doc.split("## Moderation", 1)[1].split("\n## ", 1)[0]
     lines = [line for line in section.splitlines() if line.startswith("|")]
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header == ["action", *COLUMNS], header

@@ -1,0 +1,407 @@
+"""The comment index in the database itself: PostgreSQL full text (a tsvector
+table with a GIN index) or SQLite FTS5, whichever the database is.
+
+Only the text lives in the index table (comment_search_text, made by
+migration 0002), already analysed by search/analysis.py; every filter,
+facet, order and page is a query on the live comments table, so statuses,
+flags and themes are always current and only the text waits for index().
+User text reaches SQL only as parameters, and inside them only as quoted
+lexemes (tsquery) or quoted strings (FTS5 syntax), never as operators."""
+
+import json
+from collections import defaultdict
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
+
+from comments.models import Comment, TaggedComment, Theme
+from moderation.models import Flag
+from search.analysis import analyse, keys
+from search.backends.base import IndexUnavailable, SearchBackend
+from search.documents import CommentDoc, docs_for
+from search.highlight import END, START, markup, strip_markers
+from search.query import FACETS, INDEXED_STATUSES, WORD, Hit, SearchResult, sort_facet
+
+# The index table (migration 0002); its name is written out in each
+# statement rather than formatted in.
+TABLE = "comment_search_text"
+COMMENTS = Comment._meta.db_table
+SNIPPET_LENGTH = 300
+# Ids per query when reading comments back, below SQLite's parameter limit.
+CHUNK = 500
+
+
+class Terms:
+    """A query's text as index keys: one route of words and phrases per
+    language; a route is None when a word has no usable key in it."""
+
+    def __init__(self, text):
+        self.routes = {}
+        if not text:
+            return
+        for position, language in enumerate(("es", "en")):
+            words = [keys(word)[position] for word in text.words]
+            phrases = [[keys(word)[position] for word in phrase] for phrase in text.phrases]
+            usable = all(words) and all(all(phrase) for phrase in phrases)
+            self.routes[language] = (words, phrases) if usable else None
+
+    def __bool__(self):
+        return any(self.routes.values())
+
+    def key_sets(self):
+        """Every key per language, to find the matched words of a body."""
+        found = {}
+        for language, route in self.routes.items():
+            words, phrases = route or ((), ())
+            found[language] = set(words).union(*map(set, phrases))
+        return found
+
+
+class PostgreSQL:
+    # English keys get their own namespace in the one tsvector, so a query's
+    # Spanish route cannot be satisfied by English keys or the other way round.
+    PREFIX = {"es": "", "en": "~"}
+    MAX_POSITION = 16383  # PostgreSQL's largest word position
+    MAX_POSITIONS = 256  # positions PostgreSQL keeps per lexeme
+
+    def delete(self, cursor, ids):
+        cursor.execute("DELETE FROM comment_search_text WHERE comment_id = ANY(%s)", [ids])
+
+    def bodies(self):
+        return "SELECT comment_id, body FROM comment_search_text"
+
+    @staticmethod
+    def lexeme(key):
+        return "'" + key.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    def vector(self, body):
+        """A tsvector literal of the body's keys and their positions."""
+        positions = defaultdict(list)
+        for language, found in zip(("es", "en"), analyse(body), strict=True):
+            for position, key in enumerate(found, 1):
+                positions[self.PREFIX[language] + key].append(min(position, self.MAX_POSITION))
+        return " ".join(
+            f"{self.lexeme(key)}:{','.join(map(str, sorted(set(spots))[: self.MAX_POSITIONS]))}"
+            for key, spots in positions.items()
+        )
+
+    def match_param(self, terms):
+        routes = []
+        for language, route in terms.routes.items():
+            if route is None:
+                continue
+            words, phrases = route
+            prefix = self.PREFIX[language]
+            parts = [self.lexeme(prefix + word) for word in words] + [
+                "(" + " <-> ".join(self.lexeme(prefix + word) for word in phrase) + ")"
+                for phrase in phrases
+            ]
+            routes.append("(" + " & ".join(parts) + ")")
+        return " | ".join(routes)
+
+    def matching_ids(self):
+        return "SELECT comment_id FROM comment_search_text WHERE vector @@ %s::tsquery"
+
+    def join(self):
+        return (
+            [f"{TABLE}.comment_id = {COMMENTS}.id", f"{TABLE}.vector @@ %s::tsquery"],
+            f"ts_rank({TABLE}.vector, %s::tsquery)",
+        )
+
+    def after_rebuild(self, cursor):
+        # Bulk inserts wait in the GIN index's pending list, which every
+        # search would scan and which makes the planner shun the index; and
+        # fresh statistics tell the planner when the index pays.
+        cursor.execute("SELECT gin_clean_pending_list('comment_search_text_vector_idx')")
+        cursor.execute("ANALYZE comment_search_text")
+
+    def write(self, cursor, docs):
+        cursor.executemany(
+            "INSERT INTO comment_search_text (comment_id, body, vector) "
+            "VALUES (%s, %s, %s::tsvector) ON CONFLICT (comment_id) "
+            "DO UPDATE SET body = EXCLUDED.body, vector = EXCLUDED.vector",
+            [(doc.id, doc.body, self.vector(doc.body)) for doc in docs],
+        )
+
+
+class SQLite:
+    def delete(self, cursor, ids):
+        cursor.execute(
+            "DELETE FROM comment_search_text WHERE rowid IN (SELECT value FROM json_each(%s))",
+            [json.dumps(ids)],
+        )
+
+    def bodies(self):
+        return "SELECT rowid, body FROM comment_search_text"
+
+    @staticmethod
+    def string(keys_):
+        """An FTS5 string: the keys as a phrase, never as query syntax."""
+        return '"' + " ".join(keys_).replace('"', '""') + '"'
+
+    def match_param(self, terms):
+        routes = []
+        for column, route in terms.routes.items():
+            if route is None:
+                continue
+            words, phrases = route
+            parts = [f"{column} : {self.string([word])}" for word in words] + [
+                f"{column} : {self.string(phrase)}" for phrase in phrases
+            ]
+            routes.append("(" + " AND ".join(parts) + ")")
+        return " OR ".join(routes)
+
+    def matching_ids(self):
+        return "SELECT rowid FROM comment_search_text WHERE comment_search_text MATCH %s"
+
+    def join(self):
+        # bm25() is lower for better matches.
+        return ([f"{TABLE}.rowid = {COMMENTS}.id", f"{TABLE} MATCH %s"], f"-bm25({TABLE})")
+
+    def after_rebuild(self, cursor):
+        pass
+
+    def write(self, cursor, docs):
+        self.delete(cursor, [doc.id for doc in docs])
+        rows = []
+        for doc in docs:
+            es, en = analyse(doc.body)
+            rows.append((doc.id, " ".join(es), " ".join(en), doc.body))
+        cursor.executemany(
+            "INSERT INTO comment_search_text (rowid, es, en, body) VALUES (%s, %s, %s, %s)", rows
+        )
+
+
+ENGINES = {"postgresql": PostgreSQL, "sqlite": SQLite}
+
+
+def engine():
+    try:
+        return ENGINES[connection.vendor]()
+    except KeyError:
+        raise IndexUnavailable(f"No comment index for {connection.vendor}.") from None
+
+
+class DatabaseBackend(SearchBackend):
+    name = "database"
+    keeps_copy = True
+
+    # Writing.
+
+    def index(self, docs):
+        if not docs:
+            return
+        with self._writing() as cursor:
+            engine().write(cursor, docs)
+
+    def remove(self, ids):
+        chosen = engine()
+        with self._writing() as cursor:
+            chosen.delete(cursor, [int(comment_id) for comment_id in ids])
+
+    def rebuild(self, batches, progress):
+        """One transaction: searches answer from the old rows until it
+        commits (PostgreSQL readers never wait; SQLite readers may wait
+        briefly for the commit)."""
+        chosen = engine()
+        count = 0
+        with self._writing() as cursor:
+            cursor.execute("DELETE FROM comment_search_text")
+            for batch in batches:
+                chosen.write(cursor, batch)
+                count += len(batch)
+                progress(count)
+            chosen.after_rebuild(cursor)
+
+    def clear(self):
+        with self._writing() as cursor:
+            cursor.execute("DELETE FROM comment_search_text")
+
+    def dump(self):
+        """The comments whose text is indexed, with the text as indexed; the
+        rest comes from the comments table, which every search reads live."""
+        with connection.cursor() as cursor:
+            cursor.execute(engine().bodies())
+            bodies = dict(cursor.fetchall())
+        dumped = {}
+        ids = sorted(bodies)
+        for start in range(0, len(ids), CHUNK):
+            comments = (
+                Comment.objects.filter(pk__in=ids[start : start + CHUNK])
+                .select_related("consultation", "author")
+                .order_by("pk")
+            )
+            for doc in docs_for(list(comments)):
+                dumped[doc.id] = {**doc.as_dict(), "body": bodies[doc.id]}
+        # A row whose comment is gone still shows, so a check finds it.
+        blank = dict.fromkeys(CommentDoc.__dataclass_fields__)
+        for comment_id in set(ids) - set(dumped):
+            dumped[comment_id] = {**blank, "id": comment_id, "body": bodies[comment_id]}
+        return dumped
+
+    class _writing:
+        """A transaction whose database errors become IndexUnavailable."""
+
+        def __enter__(self):
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            self.cursor = connection.cursor()
+            return self.cursor
+
+        def __exit__(self, kind, error, trace):
+            self.cursor.close()
+            self.atomic.__exit__(kind, error, trace)
+            if isinstance(error, DatabaseError):
+                raise IndexUnavailable(str(error)) from error
+            return False
+
+    # Searching.
+
+    def search(self, query):
+        chosen = engine()
+        filtered = self._filtered(query)
+        terms = Terms(query.text)
+        if (query.text and not terms) or not _statuses(query):
+            return SearchResult(0, [], {name: [] for name in FACETS})
+        matching = filtered
+        if terms:
+            param = chosen.match_param(terms)
+            # Fixed SQL; the text reaches it only as a parameter.
+            matching = filtered.filter(id__in=RawSQL(chosen.matching_ids(), [param]))  # noqa: S611
+        try:
+            facets, total = self._facets(matching)
+            hits = self._hits(query, filtered, chosen, terms, total)
+        except DatabaseError as error:
+            raise IndexUnavailable(str(error)) from error
+        return SearchResult(total, hits, facets)
+
+    @staticmethod
+    def _filtered(query):
+        comments = Comment.objects.filter(status__in=_statuses(query))
+        for name in ("consultation", "question", "section", "author"):
+            value = getattr(query, name)
+            if value is not None:
+                comments = comments.filter(**{f"{name}_id": value})
+        if query.reason:
+            comments = comments.filter(
+                Exists(Flag.objects.filter(comment=OuterRef("pk"), reason=query.reason))
+            )
+        if query.tag:
+            comments = comments.filter(
+                Exists(
+                    TaggedComment.objects.filter(
+                        content_object=OuterRef("pk"), tag__name__iexact=query.tag
+                    )
+                )
+            )
+        if query.created_from is not None:
+            comments = comments.filter(created__gte=query.created_from)
+        if query.created_to is not None:
+            comments = comments.filter(created__lt=query.created_to)
+        return comments
+
+    @staticmethod
+    def _facets(matching):
+        """Every facet's counts over every match in one statement, so the
+        text match runs once however many facets and matches there are.
+        Each comment has one status, so the status counts add up to the
+        total."""
+        inner, params = (
+            matching.order_by().values("id", "status", "consultation_id").query.sql_with_params()
+        )
+        materialized = "MATERIALIZED" if _materialized_ctes() else ""
+        flag, tagged, theme = (
+            Flag._meta.db_table,
+            TaggedComment._meta.db_table,
+            Theme._meta.db_table,
+        )
+        statement = f"""
+            WITH matched AS {materialized} ({inner})
+            SELECT 'status', status, consultation_id, COUNT(*)
+                FROM matched GROUP BY status, consultation_id
+            UNION ALL
+            SELECT 'reason', reason, NULL, COUNT(DISTINCT comment_id)
+                FROM {flag} WHERE comment_id IN (SELECT id FROM matched) GROUP BY reason
+            UNION ALL
+            SELECT 'tag', theme.name, NULL, COUNT(DISTINCT tagged.content_object_id)
+                FROM {tagged} tagged JOIN {theme} theme ON theme.id = tagged.tag_id
+                WHERE tagged.content_object_id IN (SELECT id FROM matched) GROUP BY theme.name
+        """  # noqa: S608 - table names from the models; values only as parameters
+        counts = {name: defaultdict(int) for name in FACETS}
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            for facet, value, consultation, count in cursor.fetchall():
+                if facet == "status":
+                    counts["status"][value] += count
+                    counts["consultation"][consultation] += count
+                else:
+                    counts[facet][value] += count
+        total = sum(counts["status"].values())
+        return {name: sort_facet(counts[name]) for name in FACETS}, total
+
+    @staticmethod
+    def _hits(query, filtered, chosen, terms, total):
+        if query.offset >= total:
+            return []
+        window = slice(query.offset, query.offset + query.per_page)
+        if not terms:
+            ids = filtered.order_by("-created", "-id").values_list("id", flat=True)[window]
+            return [Hit(comment_id) for comment_id in ids]
+        param = chosen.match_param(terms)
+        where, rank = chosen.join()
+        rows = (
+            filtered.extra(  # noqa: S610 - fixed SQL; the only input is a parameter
+                tables=[TABLE],
+                where=where,
+                params=[param],
+                select={"relevance": rank},
+                select_params=[param] if "%s" in rank else [],
+            )
+            .order_by("-relevance", "-created", "-id")
+            .values_list("id", "body")[window]
+        )
+        found = terms.key_sets()
+        return [Hit(comment_id, highlight(body, found)) for comment_id, body in rows]
+
+
+def _statuses(query):
+    """What the searcher may see and asked for, and the index holds."""
+    return [status for status in query.allowed_statuses if status in INDEXED_STATUSES]
+
+
+def _materialized_ctes():
+    # PostgreSQL 12 and SQLite 3.35 know the keyword; older SQLite
+    # materialises a CTE used twice anyway.
+    if connection.vendor == "sqlite":
+        return connection.Database.sqlite_version_info >= (3, 35)
+    return True
+
+
+def highlight(body, found):
+    """Safe HTML: a passage of at most SNIPPET_LENGTH characters around the
+    first matched word, every matched word (as written) in <mark>."""
+    body = strip_markers(body)
+    spans = []
+    for match in WORD.finditer(body):
+        es, en = keys(match.group())
+        if es in found["es"] or en in found["en"]:
+            spans.append(match.span())
+    start, end = 0, len(body)
+    if len(body) > SNIPPET_LENGTH:
+        first = spans[0][0] if spans else 0
+        start = max(0, first - SNIPPET_LENGTH // 4)
+        if start:
+            space = body.find(" ", start, first)
+            start = space + 1 if space != -1 else start
+        end = min(len(body), start + SNIPPET_LENGTH)
+        if end < len(body):
+            space = body.rfind(" ", first, end)
+            end = space if space > first else end
+    pieces, position = [], start
+    for span_start, span_end in spans:
+        if span_start >= start and span_end <= end:
+            pieces += [body[position:span_start], START, body[span_start:span_end], END]
+            position = span_end
+    pieces.append(body[position:end])
+    return markup("".join(pieces).strip())
