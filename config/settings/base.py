@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "channels",
+    # The task queue's table, for deployments that run a worker (production).
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "django.contrib.admin",
@@ -182,7 +184,9 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Background work (django-tasks): immediate unless a deployment overrides it.
+# Background work (django-tasks): immediate here (the work runs in the request,
+# after its commit); production queues it in the database for a worker
+# (`manage.py db_worker`, django-tasks-db).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # Comment search (the `search` app): the database unless ELASTICSEARCH_URL is set.
@@ -219,6 +223,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CommentStatusEnum": "comments.models.CommentStatus",
         "ConsultationStatusEnum": "consultations.status.Status",
+        "FlagReasonEnum": "moderation.models.FlagReason",
     },
 }
 

@@ -82,3 +82,7 @@ if ELASTICSEARCH_URL:
             "INDEX": os.environ.get("WAGTAILSEARCH_INDEX", "puente_pages"),
         }
     }
+
+# Indexing and other background work wait in the database for the worker
+# (`manage.py db_worker`; docs/operations.md), so no request waits for them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
