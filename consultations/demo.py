@@ -169,6 +169,14 @@ DEMO_REACTIONS = [
     (3, [("Lucía R.", "agree"), ("Joel M.", "disagree")]),
     (5, [("Marta S.", "agree")]),
 ]
+# Themes a planner gave (the comment search's facets and filters).
+DEMO_THEMES = [
+    (0, ["Reportes ciudadanos"]),
+    (1, ["Reportes ciudadanos", "Avisos"]),
+    (2, ["Avisos"]),
+    (3, ["Transparencia"]),
+    (5, ["Transparencia"]),
+]
 # Moderation in the demo: a short word list, a comment flagged twice (in the
 # queue, still shown) and one held by the word filter.
 DEMO_FILTERED_WORDS = [("idiota", "es"), ("estúpido", "es"), ("idiot", "en"), ("stupid", "en")]
@@ -234,6 +242,7 @@ def load_demo_discussion(page):
     from comments.actions import do_post_comment, do_react
     from moderation.actions import do_flag
     from moderation.models import FilteredWord
+    from search import indexing
 
     User = get_user_model()
     people = {}
@@ -259,6 +268,10 @@ def load_demo_discussion(page):
     for index, reactions in DEMO_REACTIONS:
         for name, stance in reactions:
             do_react(people[name], comments[index], stance)
+    for index, themes in DEMO_THEMES:
+        # Set directly, as the word list below is: no planner account exists here.
+        comments[index].tags.set(themes)
+        indexing.schedule(comments[index].pk)
     index, flags = DEMO_FLAGS
     for name, reason in flags:
         do_flag(people[name], comments[index], reason=reason)
