@@ -216,20 +216,34 @@ def error_text(error):
     return " ".join([str(error.message), *details]) if details else str(error.message)
 
 
-class ModeratorsOnly:
-    """Moderators (and superusers) only; anyone else who reaches the admin
-    gets a 403 page. Anonymous people and citizens never get this far: the
-    admin's own check sends them to sign in."""
+class RestrictedTo:
+    """Only people `allowed(user)` get past; anyone else who reaches the
+    admin gets a 403 page titled `refusal`. Anonymous people and citizens
+    never get this far: the admin's own check sends them to sign in."""
+
+    refusal = ""
+
+    def allowed(self, user):
+        raise NotImplementedError
 
     def dispatch(self, request, *args, **kwargs):
-        if not actions.is_moderator(request.user):
+        if not self.allowed(request.user):
             return TemplateResponse(
                 request,
                 "moderation/admin/forbidden.html",
-                {"header_title": _("Moderators only"), "page_title": _("Moderators only")},
+                {"header_title": self.refusal, "page_title": self.refusal},
                 status=403,
             )
         return super().dispatch(request, *args, **kwargs)
+
+
+class ModeratorsOnly(RestrictedTo):
+    """Moderators (and superusers) only."""
+
+    refusal = gettext_lazy("Moderators only")
+
+    def allowed(self, user):
+        return actions.is_moderator(user)
 
 
 class ModerationPage(ModeratorsOnly, WagtailAdminTemplateMixin, TemplateView):

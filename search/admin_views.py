@@ -5,7 +5,6 @@ comments for the summaries). Thin: parse, call, render."""
 
 from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,7 +19,13 @@ from comments.errors import CommentError
 from comments.models import Comment
 from comments.rules import is_moderator, readable_statuses
 from moderation.actions import MAX_NOTE_LENGTH
-from moderation.admin_views import allowed_actions, anchor_label, error_text, thread_url
+from moderation.admin_views import (
+    RestrictedTo,
+    allowed_actions,
+    anchor_label,
+    error_text,
+    thread_url,
+)
 from moderation.models import FlagReason, Review
 from search import duplicates, results
 from search.backends.base import IndexUnavailable
@@ -35,21 +40,13 @@ FACET_LABELS = {
 }
 
 
-class ReadersOnly:
-    """Moderators and planners; anyone else in the admin gets a 403 page."""
+class ReadersOnly(RestrictedTo):
+    """Moderators and planners."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not readable_statuses(request.user):
-            return TemplateResponse(
-                request,
-                "moderation/admin/forbidden.html",
-                {
-                    "header_title": _("Moderators and planners only"),
-                    "page_title": _("Moderators and planners only"),
-                },
-                status=403,
-            )
-        return super().dispatch(request, *args, **kwargs)
+    refusal = gettext_lazy("Moderators and planners only")
+
+    def allowed(self, user):
+        return bool(readable_statuses(user))
 
 
 class SearchPage(ReadersOnly, WagtailAdminTemplateMixin, TemplateView):
@@ -97,6 +94,8 @@ def result_rows(request, found):
             "anchor": anchor_label(result.comment),
             "thread_url": thread_url(request, result.comment),
             "reasons": [FlagReason(reason).label for reason in result.reasons],
+            # A decision returns to this search.
+            "back": [("next", request.get_full_path())],
             "actions": [
                 (action.value, action.label)
                 for action in allowed_actions(
