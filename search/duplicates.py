@@ -43,7 +43,10 @@ ROWS = 3
 SIMILAR_THRESHOLD = 0.5
 CLUSTER_THRESHOLD = 0.7
 MAX_CANDIDATES = 500
-KEY_CHUNK = 5000
+# clusters() looks at the keys shared by the most accounts, and at most this
+# many of their comments: a moderator's page stays quick however much repeats.
+CLUSTER_KEYS = 500
+CLUSTER_COMMENTS = 5000
 
 # One fixed 64-bit mask per MinHash row (xor with the shingle's hash, then
 # the minimum: a cheap family of permutations). Derived, not random, so every
@@ -173,7 +176,13 @@ def refresh(comments):
     if not comments:
         return
     rows = [
-        NearDuplicateKey(comment_id=comment.pk, key=key)
+        NearDuplicateKey(
+            comment_id=comment.pk,
+            key=key,
+            author_id=comment.author_id,
+            consultation_id=comment.consultation_id,
+            status=comment.status,
+        )
         for comment in comments
         if comment.status != CommentStatus.DELETED
         for key in fingerprint_keys(comment.body)
@@ -192,7 +201,7 @@ def rebuild_all(batch_size, progress=None):
     while True:
         batch = list(
             Comment.objects.filter(pk__gt=last)
-            .only("pk", "body", "status")
+            .only("pk", "body", "status", "author_id", "consultation_id")
             .order_by("pk")[:batch_size]
         )
         if not batch:
@@ -257,98 +266,96 @@ class Cluster:
 def clusters(visible_statuses, consultation=None, min_accounts=2, limit=50):
     """Groups of near-identical comments (overlap >= 0.7) posted by at least
     `min_accounts` accounts, the most accounts first, then the largest.
-    Three queries whatever the number of clusters."""
+    Three queries whatever the number of clusters, and bounded work however
+    much text repeats: the CLUSTER_KEYS keys shared by the most accounts, and
+    at most CLUSTER_COMMENTS of their comments."""
     if not visible_statuses:
         return []
-    groups = _key_groups(visible_statuses, consultation, distinct_authors=min_accounts > 1)
-    components = _components(groups)
-    if not components:
-        return []
-    comments = Comment.objects.filter(pk__in=[pk for group in components for pk in group])
-    loaded = {comment.pk: comment for comment in comments.select_related("author", "consultation")}
-    found = []
-    for members in components:
-        ordered = sorted(
-            (loaded[pk] for pk in members if pk in loaded),
-            key=lambda comment: (comment.created, comment.pk),
-        )
-        for group in _verified_groups(ordered):
-            accounts = len({comment.author_id for comment in group})
-            if accounts >= min_accounts:
-                found.append(Cluster(comments=group, accounts=accounts))
-    found.sort(key=lambda cluster: (-cluster.accounts, -cluster.size, cluster.first))
-    return found[:limit]
-
-
-def _key_groups(visible_statuses, consultation, *, distinct_authors):
-    """The comment ids of each key that two visible comments share (by two
-    accounts, with `distinct_authors`: a cluster of three accounts can still
-    be joined from keys each shared by two)."""
-    # Grouping the key index alone is an index-only scan (about 70 ms for the
-    # 600,000 keys of 100,000 comments on PostgreSQL); grouping it joined to
-    # the comments for their status and author takes ten times as long. The
-    # few keys that repeat are then looked up with the index.
-    repeated = list(
-        NearDuplicateKey.objects.values("key")
-        .annotate(rows=Count("*"))
-        .filter(rows__gte=2)
-        .values_list("key", flat=True)
-    )
-    scope = NearDuplicateKey.objects.filter(comment__status__in=list(visible_statuses))
+    scope = NearDuplicateKey.objects.filter(status__in=list(visible_statuses))
     if consultation is not None:
-        scope = scope.filter(comment__consultation=consultation)
-    members, authors = defaultdict(list), defaultdict(set)
-    # In chunks only so that SQLite's limit on query parameters is never hit.
-    for start in range(0, len(repeated), KEY_CHUNK):
-        rows = scope.filter(key__in=repeated[start : start + KEY_CHUNK]).values_list(
-            "key", "comment_id", "comment__author_id"
-        )
-        for key, comment_id, author_id in rows:
-            members[key].append(comment_id)
-            authors[key].add(author_id)
-    return [
-        ids
-        for key, ids in members.items()
-        if len(ids) > 1 and (len(authors[key]) > 1 or not distinct_authors)
-    ]
+        scope = scope.filter(consultation_id=getattr(consultation, "pk", consultation))
+    keys = list(
+        scope.values("key")
+        .annotate(accounts=Count("author", distinct=True))
+        .filter(accounts__gte=min_accounts)
+        .order_by("-accounts", "key")
+        .values_list("key", flat=True)[:CLUSTER_KEYS]
+    )
+    if not keys:
+        return []
+    members, chosen = defaultdict(list), {}
+    for key, comment_id in scope.filter(key__in=keys).values_list("key", "comment_id"):
+        members[key].append(comment_id)
+    for key in keys:
+        for comment_id in members[key]:
+            if len(chosen) >= CLUSTER_COMMENTS:
+                break
+            chosen.setdefault(comment_id, None)
+    # The database decides what is visible; the copied status may lag a moment.
+    loaded = {
+        comment.pk: comment
+        for comment in Comment.objects.filter(
+            pk__in=list(chosen), status__in=list(visible_statuses)
+        ).select_related("author", "consultation")
+    }
+    groups = _grouped(
+        [[loaded[pk] for pk in members[key] if pk in loaded] for key in keys], min_accounts
+    )
+    groups.sort(key=lambda cluster: (-cluster.accounts, -cluster.size, cluster.first))
+    return groups[:limit]
 
 
-def _components(groups):
-    """Union-find over groups of ids: the sets of ids linked by any group."""
-    parent = {}
+def _grouped(candidates, min_accounts):
+    """Each key's comments, most shared key first, split into clusters: a
+    comment joins an existing cluster of its key when it is near-identical
+    to that cluster's first comment; the rest seed new clusters
+    (_verified_groups). A comment belongs to one cluster; the work is linear
+    in the comments of each key."""
+    shingles = {}
 
-    def find(item):
-        parent.setdefault(item, item)
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
+    def similar(a, b):
+        for comment in (a, b):
+            if comment.pk not in shingles:
+                shingles[comment.pk] = Shingles(comment.body)
+        return shingles[a.pk].similarity(shingles[b.pk]) >= CLUSTER_THRESHOLD
 
-    for ids in groups:
-        root = find(ids[0])
-        for item in ids[1:]:
-            other = find(item)
-            if other != root:
-                parent[other] = root
-    components = defaultdict(list)
-    for item in parent:
-        components[find(item)].append(item)
-    return list(components.values())
+    placed, found = {}, []  # comment id -> index in found; found: lists of comments
+    for comments in candidates:
+        homes = sorted({placed[c.pk] for c in comments if c.pk in placed})
+        loose = []
+        for comment in sorted(comments, key=lambda c: (c.created, c.pk)):
+            if comment.pk in placed:
+                continue
+            home = next((i for i in homes if similar(found[i][0], comment)), None)
+            if home is None:
+                loose.append(comment)
+            else:
+                found[home].append(comment)
+                placed[comment.pk] = home
+        for group in _verified_groups(loose, similar):
+            found.append(group)
+            for comment in group:
+                placed[comment.pk] = len(found) - 1
+    clusters_found = []
+    for group in found:
+        group.sort(key=lambda c: (c.created, c.pk))
+        accounts = len({comment.author_id for comment in group})
+        if accounts >= min_accounts:
+            clusters_found.append(Cluster(comments=group, accounts=accounts))
+    return clusters_found
 
 
-def _verified_groups(ordered):
+def _verified_groups(ordered, similar):
     """Split comments that share keys into groups of near-identical ones:
     the oldest comment not yet placed takes every later one at least
     CLUSTER_THRESHOLD similar to it. A stray comment that only shares a key
     by chance ends alone instead of dragging or breaking a campaign."""
-    shingles = {comment.pk: Shingles(comment.body) for comment in ordered}
     remaining = list(ordered)
     while len(remaining) > 1:
         first, rest = remaining[0], remaining[1:]
-        reference = shingles[first.pk]
         group, remaining = [first], []
         for comment in rest:
-            if reference.similarity(shingles[comment.pk]) >= CLUSTER_THRESHOLD:
+            if similar(first, comment):
                 group.append(comment)
             else:
                 remaining.append(comment)

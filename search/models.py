@@ -3,9 +3,11 @@ have to reach the index (the backlog), whether a rebuild is under way, and
 the near-duplicate keys. The index itself is rebuilt from the database at
 any time; writes go through search/indexing.py."""
 
+from django.conf import settings
 from django.db import models
 
 from comments.models import Comment
+from consultations.models import ConsultationPage
 
 
 class PendingIndex(models.Model):
@@ -45,14 +47,28 @@ class IndexState(models.Model):
 
 class NearDuplicateKey(models.Model):
     """One locality-sensitive hash band of a comment's word shingles: comments
-    sharing a key are probably near-identical (search/duplicates.py)."""
+    sharing a key are probably near-identical (search/duplicates.py). The
+    comment's author, consultation and status are copied here (keys are
+    refreshed whenever the comment changes) so that campaigns are counted
+    from this table alone."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
     key = models.BigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    consultation = models.ForeignKey(
+        ConsultationPage, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    status = models.CharField(max_length=16)
 
     class Meta:
         indexes = [
-            models.Index(fields=["key"], name="near_duplicate_key_idx"),
+            models.Index(fields=["key", "status", "author"], name="near_duplicate_key_idx"),
+            models.Index(
+                fields=["consultation", "key", "status", "author"],
+                name="near_duplicate_scope_idx",
+            ),
             models.Index(fields=["comment"], name="near_duplicate_comment_idx"),
         ]
 
