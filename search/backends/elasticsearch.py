@@ -29,10 +29,11 @@ from elasticsearch.dsl import (
 )
 from elasticsearch.helpers import BulkIndexError, ScanError, bulk, scan
 
+from comments.models import CommentStatus
 from search.backends.base import IndexUnavailable, SearchBackend
 from search.documents import CommentDoc
 from search.highlight import END, START, markup
-from search.query import FACET_SIZE, FACETS, Hit, SearchResult, sort_facet
+from search.query import FACET_SIZE, FACETS, INDEXED_STATUSES, Hit, SearchResult, sort_facet
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ class ElasticsearchBackend(SearchBackend):
         return SearchResult(total=response.hits.total.value, hits=hits, facets=facets)
 
     def build_search(self, query):
-        filters = [Q("terms", status=list(query.allowed_statuses))]
+        filters = status_filters(query.allowed_statuses)
         for name in ("consultation", "question", "section", "author"):
             value = getattr(query, name)
             if value is not None:
@@ -392,6 +393,23 @@ class ElasticsearchBackend(SearchBackend):
         except FAILURES as error:
             raise IndexUnavailable(str(error)) from error
         self._alias_ready = False
+
+
+def status_filters(allowed):
+    """`status in allowed` as the cheaper clause. Every document holds one of
+    INDEXED_STATUSES and nearly all are published, so "not hidden, removed or
+    held" selects the same documents as "published" while reading only the
+    few rare statuses' postings; with every status allowed there is nothing
+    to filter."""
+    allowed = [status for status in INDEXED_STATUSES if status in allowed]
+    excluded = [status for status in INDEXED_STATUSES if status not in allowed]
+    if not allowed:
+        return [Q("match_none")]
+    if not excluded:
+        return []
+    if CommentStatus.PUBLISHED in allowed:
+        return [~Q("terms", status=excluded)]
+    return [Q("terms", status=allowed)]
 
 
 def text_query(text, field):
