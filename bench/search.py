@@ -535,7 +535,9 @@ def fill(rng):
     Flag.objects.bulk_create(flags, batch_size=5_000)
 
     Theme.objects.bulk_create([Theme(name=name, slug=slugify(name)) for name in THEMES])
-    themes = list(Theme.objects.filter(name__in=THEMES).order_by("name").values_list("pk", flat=True))
+    themes = list(
+        Theme.objects.filter(name__in=THEMES).order_by("name").values_list("pk", flat=True)
+    )
     tagged = []
     for comment in everyone:
         if rng.random() < TAGGED_SHARE:
