@@ -47,6 +47,8 @@ MAX_CANDIDATES = 500
 # many of their comments: a moderator's page stays quick however much repeats.
 CLUSTER_KEYS = 500
 CLUSTER_COMMENTS = 5000
+# Clusters an unplaced comment is compared with, per key, before the key's own seed.
+HOMES = 3
 
 # One fixed 64-bit mask per MinHash row (xor with the shingle's hash, then
 # the minimum: a cheap family of permutations). Derived, not random, so every
@@ -306,11 +308,13 @@ def clusters(visible_statuses, consultation=None, min_accounts=2, limit=50):
 
 
 def _grouped(candidates, min_accounts):
-    """Each key's comments, most shared key first, split into clusters: a
-    comment joins an existing cluster of its key when it is near-identical
-    to that cluster's first comment; the rest seed new clusters
-    (_verified_groups). A comment belongs to one cluster; the work is linear
-    in the comments of each key."""
+    """Each key's comments, most shared key first, split into clusters with a
+    bounded number of comparisons per comment and key: an unplaced comment
+    joins one of the first HOMES clusters its key already feeds, or the
+    group of the key's oldest unplaced comment, when it is near-identical to
+    that cluster's or group's first comment. Comments a key shares only by
+    chance stay out; a real campaign's copies share several keys, so another
+    of its keys gathers them."""
     shingles = {}
 
     def similar(a, b):
@@ -321,20 +325,23 @@ def _grouped(candidates, min_accounts):
 
     placed, found = {}, []  # comment id -> index in found; found: lists of comments
     for comments in candidates:
-        homes = sorted({placed[c.pk] for c in comments if c.pk in placed})
-        loose = []
-        for comment in sorted(comments, key=lambda c: (c.created, c.pk)):
+        comments = sorted(comments, key=lambda c: (c.created, c.pk))
+        homes = list(dict.fromkeys(placed[c.pk] for c in comments if c.pk in placed))[:HOMES]
+        seed, group = None, []
+        for comment in comments:
             if comment.pk in placed:
                 continue
             home = next((i for i in homes if similar(found[i][0], comment)), None)
-            if home is None:
-                loose.append(comment)
-            else:
+            if home is not None:
                 found[home].append(comment)
                 placed[comment.pk] = home
-        for group in _verified_groups(loose, similar):
-            found.append(group)
-            for comment in group:
+            elif seed is None:
+                seed = comment
+            elif similar(seed, comment):
+                group.append(comment)
+        if group:
+            found.append([seed, *group])
+            for comment in found[-1]:
                 placed[comment.pk] = len(found) - 1
     clusters_found = []
     for group in found:
@@ -343,21 +350,3 @@ def _grouped(candidates, min_accounts):
         if accounts >= min_accounts:
             clusters_found.append(Cluster(comments=group, accounts=accounts))
     return clusters_found
-
-
-def _verified_groups(ordered, similar):
-    """Split comments that share keys into groups of near-identical ones:
-    the oldest comment not yet placed takes every later one at least
-    CLUSTER_THRESHOLD similar to it. A stray comment that only shares a key
-    by chance ends alone instead of dragging or breaking a campaign."""
-    remaining = list(ordered)
-    while len(remaining) > 1:
-        first, rest = remaining[0], remaining[1:]
-        group, remaining = [first], []
-        for comment in rest:
-            if similar(first, comment):
-                group.append(comment)
-            else:
-                remaining.append(comment)
-        if len(group) > 1:
-            yield group
