@@ -21,6 +21,10 @@ from moderation.models import Flag, FlagReason
 from search.backends import get_backend
 from search.documents import load_docs
 from search.query import INDEXED_STATUSES, SearchQuery, parse_text
+from tests.comments.conftest import (  # noqa: F401 - fixtures for the worker test
+    live_consultation,
+    live_home,
+)
 from tests.factories import (
     ConsultationIndexPageFactory,
     ConsultationPageFactory,

@@ -1,7 +1,6 @@
 """Indexing through the production task backend: the action commits, the
 task waits in the database (django-tasks-db), and a worker run indexes it."""
 
-import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
@@ -14,15 +13,14 @@ from tests.moderation.conftest import post
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_indexes_what_an_action_queued(make_consultation, make_user, settings):
+def test_a_worker_indexes_what_an_action_queued(live_consultation, make_user, settings):
     settings.PUENTE_COMMENT_RATE_LIMITS = {
         "interval": 0,
         "new_account_interval": 0,
         "new_account_days": 0,
     }
     settings.TASKS = DATABASE_TASKS
-    page = make_consultation(questions=["¿Qué opinas?"])
+    page = live_consultation
     comment = post(make_user(CITIZEN), page, "Faltan bebederos en el parque.")
 
     def found():
