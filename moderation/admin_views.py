@@ -246,15 +246,24 @@ class ModeratorsOnly(RestrictedTo):
         return actions.is_moderator(user)
 
 
-class ModerationPage(ModeratorsOnly, WagtailAdminTemplateMixin, TemplateView):
-    header_icon = "warning"
+class SectionPage(WagtailAdminTemplateMixin, TemplateView):
+    """An admin page within a section: breadcrumbs home › section › page."""
+
+    section_url_name = ""
+    section_label = ""
 
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,
-            {"url": reverse("moderation_admin:queue"), "label": _("Moderation")},
+            {"url": reverse(self.section_url_name), "label": self.section_label},
             {"url": "", "label": self.get_page_title()},
         ]
+
+
+class ModerationPage(ModeratorsOnly, SectionPage):
+    header_icon = "warning"
+    section_url_name = "moderation_admin:queue"
+    section_label = gettext_lazy("Moderation")
 
 
 class QueueView(ModerationPage):

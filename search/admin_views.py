@@ -10,9 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from comments import actions as comment_actions
 from comments.errors import CommentError
@@ -21,6 +19,7 @@ from comments.rules import is_moderator, readable_statuses
 from moderation.actions import MAX_NOTE_LENGTH
 from moderation.admin_views import (
     RestrictedTo,
+    SectionPage,
     allowed_actions,
     anchor_label,
     error_text,
@@ -49,15 +48,10 @@ class ReadersOnly(RestrictedTo):
         return bool(readable_statuses(user))
 
 
-class SearchPage(ReadersOnly, WagtailAdminTemplateMixin, TemplateView):
+class SearchPage(ReadersOnly, SectionPage):
     header_icon = "search"
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("search_admin:search"), "label": _("Comment search")},
-            {"url": "", "label": self.get_page_title()},
-        ]
+    section_url_name = "search_admin:search"
+    section_label = gettext_lazy("Comment search")
 
 
 def with_param(params, name, value):
