@@ -106,11 +106,19 @@ def filter_params(filters):
     return [(BACK + name, value) for name, value in pairs if value]
 
 
+def admin_page_named(data):
+    """The admin page a form names in `next` to come back to, if it is one of
+    ours (a path under /admin/ on this site); else ""."""
+    target = data.get("next", "")
+    if target.startswith("/admin/") and url_has_allowed_host_and_scheme(target, None):
+        return target
+    return ""
+
+
 def back_to_queue(data):
     """The queue page a decision form came from (its filters and page), or
     the admin page named by `next` (the comment search sends its own URL)."""
-    target = data.get("next", "")
-    if target.startswith("/admin/") and url_has_allowed_host_and_scheme(target, None):
+    if target := admin_page_named(data):
         return redirect(target)
     params = {k[len(BACK) :]: v for k, v in data.items() if k.startswith(BACK)}
     return redirect(queue_url(Filters.from_params(params), params.get("p")))
@@ -214,6 +222,13 @@ def error_text(error):
     """A refused action as one line for a Wagtail message."""
     details = [str(m) for messages_ in error.errors.values() for m in messages_]
     return " ".join([str(error.message), *details]) if details else str(error.message)
+
+
+def comment_refusal(comment_id, error):
+    """What was refused on one comment, for a Wagtail message: `error` is a
+    CommentError or its text already."""
+    text = error if isinstance(error, str) else error_text(error)
+    return _("Comment %(id)s: %(error)s") % {"id": comment_id, "error": text}
 
 
 class RestrictedTo:
@@ -330,10 +345,7 @@ class DecideView(ModeratorsOnly, View):
                 note=data.get("note", ""),
             )
         except CommentError as error:
-            messages.error(
-                request,
-                _("Comment %(id)s: %(error)s") % {"id": comment.pk, "error": error_text(error)},
-            )
+            messages.error(request, comment_refusal(comment.pk, error))
         else:
             messages.success(
                 request,
@@ -368,10 +380,7 @@ class BulkDecideView(ModeratorsOnly, View):
             )
         for comment_id, refused in outcome.items():
             if refused is not None:
-                messages.warning(
-                    request,
-                    _("Comment %(id)s: %(error)s") % {"id": comment_id, "error": refused},
-                )
+                messages.warning(request, comment_refusal(comment_id, refused))
         return back
 
 

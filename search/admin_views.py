@@ -6,7 +6,6 @@ comments for the summaries). Thin: parse, call, render."""
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -20,9 +19,10 @@ from moderation.actions import MAX_NOTE_LENGTH
 from moderation.admin_views import (
     RestrictedTo,
     SectionPage,
+    admin_page_named,
     allowed_actions,
     anchor_label,
-    error_text,
+    comment_refusal,
     thread_url,
 )
 from moderation.models import FlagReason, Review
@@ -113,7 +113,7 @@ class SearchView(SearchPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
-        form = SearchForm(params or None, user=self.request.user)
+        form = SearchForm(params or None, user=self.request.user).offer_consultations()
         context.update(form=form, page=None, unavailable=False, searched=bool(params))
         context.update(max_note=MAX_NOTE_LENGTH, flag_reasons=FlagReason.choices)
         if params and form.is_valid():
@@ -196,17 +196,11 @@ class ThemesView(ReadersOnly, View):
         try:
             saved = comment_actions.do_set_tags(request.user, comment, names)
         except CommentError as error:
-            messages.error(
-                request,
-                _("Comment %(id)s: %(error)s") % {"id": comment.pk, "error": error_text(error)},
-            )
+            messages.error(request, comment_refusal(comment.pk, error))
         else:
             messages.success(
                 request,
                 _("Themes of comment %(id)s: %(themes)s")
                 % {"id": comment.pk, "themes": ", ".join(saved) or _("none")},
             )
-        target = request.POST.get("next", "")
-        if not (target.startswith("/admin/") and url_has_allowed_host_and_scheme(target, None)):
-            target = reverse("search_admin:search")
-        return redirect(target)
+        return redirect(admin_page_named(request.POST) or reverse("search_admin:search"))
