@@ -60,12 +60,17 @@ class SearchForm(forms.Form):
         self.user = user
         visible = readable_statuses(user)
         self.fields["status"].choices = [c for c in STATUS_CHOICES if c[0] in visible]
+
+    def offer_consultations(self):
+        """A list to choose the consultation from, for the admin page (the API
+        takes the number and need not read every consultation's title)."""
         self.fields["consultation"].widget = forms.Select(
             choices=[
                 ("", _("Every consultation")),
                 *ConsultationPage.objects.order_by("title").values_list("pk", "title"),
             ]
         )
+        return self
 
     def clean_q(self):
         try:

@@ -20,8 +20,9 @@ from comments.models import Comment
 from search import duplicates
 from search.backends import get_backend
 from search.backends.base import IndexUnavailable
-from search.documents import iter_all_docs, load_docs
+from search.documents import docs_for, iter_all_docs
 from search.models import IndexState, PendingIndex
+from search.query import INDEXED_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +92,19 @@ def sync(comment_ids=None, *, backend=None, progress=None):
     backlog. Stops at the first failure, which the backlog records."""
     backend = backend or get_backend()
     outcome = SyncOutcome()
-    rebuilding = IndexState.get().rebuilding_since is not None
+    state = IndexState.get()
+    rebuilding = state.rebuilding_since is not None
     for ids in _batches(comment_ids):
         started = timezone.now()
-        docs = load_docs(ids)
+        # Read once for both: documents for the index, text for the keys.
+        comments = list(
+            Comment.objects.filter(pk__in=ids)
+            .select_related("consultation", "author")
+            .order_by("pk")
+        )
+        docs = docs_for([comment for comment in comments if comment.status in INDEXED_STATUSES])
         gone = sorted(set(ids) - {doc.id for doc in docs})
-        duplicates.refresh(Comment.objects.filter(pk__in=ids))
+        duplicates.refresh(comments)
         try:
             if backend.keeps_copy:
                 if docs:
@@ -116,7 +124,7 @@ def sync(comment_ids=None, *, backend=None, progress=None):
         if progress:
             progress(len(ids))
     if comment_ids is None and not outcome.failed and not rebuilding:
-        IndexState.objects.filter(pk=IndexState.get().pk).update(last_sync=timezone.now())
+        IndexState.objects.filter(pk=state.pk).update(last_sync=timezone.now())
     return outcome
 
 
@@ -154,12 +162,13 @@ def rebuild(*, backend=None, progress=None):
     until the new one replaces it at once. Changes made meanwhile stay in the
     backlog and are replayed into the new index at the end."""
     backend = backend or get_backend()
-    IndexState.objects.filter(pk=IndexState.get().pk).update(rebuilding_since=timezone.now())
+    state = IndexState.objects.filter(pk=IndexState.get().pk)
+    state.update(rebuilding_since=timezone.now())
     try:
         backend.rebuild(iter_all_docs(batch_size()), progress or (lambda count: None))
         duplicates.rebuild_all(batch_size())
     finally:
-        IndexState.objects.filter(pk=1).update(rebuilding_since=None)
+        state.update(rebuilding_since=None)
     return sync(backend=backend)
 
 

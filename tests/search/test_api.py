@@ -2,6 +2,7 @@
 endpoints: who may use them, what they answer, and bad input."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -301,8 +302,8 @@ def test_markup_in_a_theme_is_removed(people, comments):
     assert response.json() == {"tags": ["Agua"]}
 
 
-def test_a_comment_of_another_consultation_or_missing_is_404(people):
-    response = put_tags(client_for(people["moderator"]), type("C", (), {"pk": 999999})(), ["x"])
+def test_a_missing_comment_is_404(people):
+    response = put_tags(client_for(people["moderator"]), SimpleNamespace(pk=999999), ["x"])
     assert response.status_code == 404
 
 
@@ -344,7 +345,7 @@ def test_schema_lists_the_search_endpoints(client):
 
 
 def test_held_comment_statuses_are_searchable_by_moderators(
-    people, page, settings, django_capture_on_commit_callbacks
+    people, page, django_capture_on_commit_callbacks
 ):
     page.moderation_mode = "pre"
     page.save_revision().publish()
