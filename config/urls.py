@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("comments.api_urls")),
     path("", include("moderation.api_urls")),
     path("", include("search.api_urls")),
+    path("", include("summaries.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
@@ -37,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("search/", consultation_views.search, name="search"),
     path("comentarios/", include("comments.urls")),
     path("moderacion/", include("moderation.urls")),
+    path("consultations/", include("summaries.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "comments",
     "moderation",
     "search",
+    "summaries",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
