@@ -1,1 +1,11 @@
-urlpatterns = []
+from django.urls import path
+
+from summaries import api
+
+urlpatterns = [
+    path(
+        "consultations/<int:consultation_id>/summary/",
+        api.ConsultationSummary.as_view(),
+        name="api-consultation-summary",
+    ),
+]
