@@ -14,13 +14,21 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench import api_consultations, fanout, moderation_queue, search, thread_page  # noqa: E402
+from bench import (  # noqa: E402
+    api_consultations,
+    fanout,
+    moderation_queue,
+    search,
+    summary,
+    thread_page,
+)
 
 BENCHMARKS = {
     "api_consultations": api_consultations.run,
     "fanout": fanout.run,
     "moderation_queue": moderation_queue.run,
     "search": search.run,
+    "summary": summary.run,
     "thread_page": thread_page.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"

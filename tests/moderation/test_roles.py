@@ -9,7 +9,6 @@ settings).
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -21,6 +20,7 @@ from comments import actions as comment_actions
 from comments.errors import NotAllowed
 from moderation import actions
 from moderation.models import Appeal, FilteredWord, ModerationSettings
+from tests.roles_doc import doc_table
 
 ANONYMOUS = "anonymous"
 AUTHOR = "author"
@@ -313,25 +313,8 @@ def test_a_blocked_moderator_cannot_block(client, make_consultation, make_user, 
 # The table and the docs.
 
 
-def doc_table():
-    """{action: roles allowed} from docs/roles.md's "Moderation" table."""
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "roles.md").read_text()
-    section = doc.split("## Moderation", 1)[1].split("\n## ", 1)[0]
-    lines = [line for line in section.splitlines() if line.startswith("|")]
-    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
-    assert header == ["action", *COLUMNS], header
-    table = {}
-    for line in lines[2:]:
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        action = re.match(r"`(\w+)`", cells[0]).group(1)
-        marks = cells[1:]
-        assert len(marks) == len(COLUMNS) and set(marks) <= {"✔", "✘"}, line
-        table[action] = {role for role, mark in zip(COLUMNS, marks, strict=True) if mark == "✔"}
-    return table
-
-
 def test_table_matches_the_docs():
-    assert doc_table() == TABLE
+    assert doc_table("Moderation", COLUMNS) == TABLE
 
 
 def test_more_denials_than_grants():
