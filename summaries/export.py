@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import xlsxwriter
 from django.utils.translation import gettext as _
 
-# Spreadsheets run a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from summaries.opendata import safe_cell
 
 
 @dataclass
@@ -17,14 +16,6 @@ class Table:
     name: str
     headers: list
     rows: list
-
-
-def safe_cell(value):
-    """A CSV cell no spreadsheet will run: text that starts like a formula
-    gets a leading apostrophe, which spreadsheets show as plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def tables(summary):

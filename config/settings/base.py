@@ -253,3 +253,17 @@ PUENTE_WEBSOCKET_FRAME_LIMITS = {"rate": 2, "burst": 10}
 PUENTE_SEARCH_BATCH_SIZE = 1000
 # Themes are one theme however they are capitalised ("Movilidad", "movilidad").
 TAGGIT_CASE_INSENSITIVE = True
+
+# Open data of a consultation (summaries/opendata.py, docs/open-data.md):
+# when its CSV and JSON files can be downloaded: "closed" (once it closed or
+# was reported on), "always" (while open too) or "never".
+PUENTE_OPEN_DATA_AVAILABLE = "closed"
+# The key of the authors' pseudonyms. Empty: derived from SECRET_KEY, so
+# rotating SECRET_KEY changes every pseudonym; set a key of its own in
+# production. Changing it changes every pseudonym too.
+PUENTE_OPEN_DATA_KEY = os.environ.get("PUENTE_OPEN_DATA_KEY", "")
+# The licence the files are published under.
+PUENTE_OPEN_DATA_LICENCE = {
+    "name": "CC BY 4.0",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+}
