@@ -74,3 +74,39 @@ class NearDuplicateKey(models.Model):
 
     def __str__(self):
         return f"{self.comment_id}: {self.key}"
+
+
+class SummaryTerm(models.Model):
+    """One summary term (search/terms.py) of one published comment: the
+    database backend's equivalent of the Elasticsearch document's
+    `summary_terms`, written by the backend's index, remove and rebuild, so
+    it follows a comment's status as the index does (a comment that is no
+    longer published has no rows). The comment's consultation, anchor and
+    date, which never change, are copied here so that counting reads this
+    table alone; the question and section are plain ids, as a deleted
+    question's comments simply stop being asked about."""
+
+    pk = models.CompositePrimaryKey("comment", "term")
+    # The primary key's first column serves look-ups by comment.
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The folded key ("participacion", "transporte publico").
+    term = models.CharField(max_length=64)
+    # The accented spelling the comment used, "" when it wrote the key.
+    form = models.CharField(max_length=64, blank=True)
+    consultation = models.ForeignKey(
+        ConsultationPage, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    question = models.BigIntegerField(null=True, blank=True)
+    section = models.BigIntegerField(null=True, blank=True)
+    created = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["consultation", "question", "term"], name="summary_term_scope_idx"
+            ),
+            models.Index(fields=["term"], name="summary_term_term_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.comment_id}: {self.term}"

@@ -12,16 +12,19 @@ import json
 from collections import defaultdict
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Collate
 
-from comments.models import Comment, TaggedComment, Theme
+from comments.models import Comment, CommentStatus, TaggedComment, Theme
 from moderation.models import Flag
 from search.analysis import analyse, keys
 from search.backends.base import IndexUnavailable, SearchBackend
 from search.documents import CommentDoc, docs_for
 from search.highlight import END, START, markup, strip_markers
+from search.models import SummaryTerm
 from search.query import FACETS, INDEXED_STATUSES, WORD, Hit, SearchResult, sort_facet
+from search.terms import TermCounts, summary_terms
 
 # The index table (migration 0002); its name is written out in each
 # statement rather than formatted in.
@@ -194,11 +197,14 @@ class DatabaseBackend(SearchBackend):
             return
         with self._writing() as cursor:
             engine().write(cursor, docs)
+            write_terms(cursor, docs)
 
     def remove(self, ids):
         chosen = engine()
+        ids = [int(comment_id) for comment_id in ids]
         with self._writing() as cursor:
-            chosen.delete(cursor, [int(comment_id) for comment_id in ids])
+            chosen.delete(cursor, ids)
+            delete_terms(ids)
 
     def rebuild(self, batches, progress):
         """One transaction: searches answer from the old rows until it
@@ -208,15 +214,20 @@ class DatabaseBackend(SearchBackend):
         count = 0
         with self._writing() as cursor:
             cursor.execute("DELETE FROM comment_search_text")
+            SummaryTerm.objects.all().delete()
             for batch in batches:
                 chosen.write(cursor, batch)
+                write_terms(cursor, batch, fresh=True)
                 count += len(batch)
                 progress(count)
             chosen.after_rebuild(cursor)
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {SummaryTerm._meta.db_table}")
 
     def clear(self):
         with self._writing() as cursor:
             cursor.execute("DELETE FROM comment_search_text")
+            SummaryTerm.objects.all().delete()
 
     def dump(self):
         """The comments whose text is indexed, with the text as indexed; the
@@ -363,6 +374,143 @@ class DatabaseBackend(SearchBackend):
         )
         found = terms.key_sets()
         return [Hit(comment_id, highlight(body, found)) for comment_id, body in rows]
+
+    # Summary terms: counted in the database from SummaryTerm.
+
+    def term_counts(self, groups):
+        try:
+            return [self._term_counts(group) for group in groups]
+        except DatabaseError as error:
+            raise IndexUnavailable(str(error)) from error
+
+    def _term_counts(self, group):
+        total = _published(group).count()
+        rows = _term_rows(group)
+        if group.keys is not None:
+            counts = {}
+            for start in range(0, len(group.keys), CHUNK):
+                chunk = group.keys[start : start + CHUNK]
+                counts.update(
+                    rows.filter(term__in=chunk)
+                    .values_list("term")
+                    .annotate(count=Count("*"))
+                    .values_list("term", "count")
+                )
+            return TermCounts(total, counts)
+        if not group.size or not total:
+            return TermCounts(total, {})
+        ranked = (
+            rows.values_list("term")
+            .annotate(count=Count("*"))
+            .filter(count__gte=group.min_count)
+            .order_by("-count", _in_code_point_order("term"))
+            .values_list("term", "count")[: group.size]
+        )
+        return TermCounts(total, dict(ranked))
+
+    def term_forms(self, groups):
+        found = []
+        try:
+            for group in groups:
+                forms = defaultdict(dict)
+                for start in range(0, len(group.keys), CHUNK):
+                    chunk = group.keys[start : start + CHUNK]
+                    rows = (
+                        _term_rows(group)
+                        .filter(term__in=chunk)
+                        .exclude(form="")
+                        .values_list("term", "form")
+                        .annotate(count=Count("*"))
+                        .values_list("term", "form", "count")
+                    )
+                    for term, form, count in rows:
+                        forms[term][form] = count
+                found.append(dict(forms))
+        except DatabaseError as error:
+            raise IndexUnavailable(str(error)) from error
+        return found
+
+
+def write_terms(cursor, docs, fresh=False):
+    """Replace these comments' summary terms: rows for the published ones."""
+    if not fresh:
+        delete_terms([doc.id for doc in docs])
+    rows = [
+        (doc.id, key, form, doc.consultation, doc.question, doc.section, doc.created)
+        for doc in docs
+        if doc.status == CommentStatus.PUBLISHED
+        for key, form in summary_terms(doc.body).items()
+    ]
+    if not rows:
+        return
+    table = SummaryTerm._meta.db_table
+    columns = "comment_id, term, form, consultation_id, question, section, created"
+    if connection.vendor == "postgresql":
+        # COPY: several times faster than INSERT for the rows of a batch.
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor.executemany(
+        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+        rows,
+    )
+
+
+def delete_terms(ids):
+    for start in range(0, len(ids), CHUNK):
+        SummaryTerm.objects.filter(comment_id__in=ids[start : start + CHUNK]).delete()
+
+
+def _published(group):
+    """The group's published comments, read live."""
+    comments = Comment.objects.filter(status=CommentStatus.PUBLISHED)
+    for name in ("consultation", "question", "section"):
+        value = getattr(group, name)
+        if value is not None:
+            comments = comments.filter(**{f"{name}_id": value})
+    if group.tag:
+        comments = comments.filter(
+            Exists(
+                TaggedComment.objects.filter(
+                    content_object=OuterRef("pk"), tag__name__iexact=group.tag
+                )
+            )
+        )
+    if group.since is not None:
+        comments = comments.filter(created__gte=group.since)
+    if group.until is not None:
+        comments = comments.filter(created__lt=group.until)
+    return comments
+
+
+def _term_rows(group):
+    rows = SummaryTerm.objects.all()
+    if group.consultation is not None:
+        rows = rows.filter(consultation_id=group.consultation)
+    if group.question is not None:
+        rows = rows.filter(question=group.question)
+    if group.section is not None:
+        rows = rows.filter(section=group.section)
+    if group.tag:
+        rows = rows.filter(
+            comment_id__in=TaggedComment.objects.filter(tag__name__iexact=group.tag).values(
+                "content_object_id"
+            )
+        )
+    if group.since is not None:
+        rows = rows.filter(created__gte=group.since)
+    if group.until is not None:
+        rows = rows.filter(created__lt=group.until)
+    return rows
+
+
+def _in_code_point_order(name):
+    """Text ordered as Python and Elasticsearch order it: by code point
+    (SQLite's default; PostgreSQL's "C" collation on UTF-8)."""
+    if connection.vendor == "postgresql":
+        return Collate(F(name), "C").asc()
+    return F(name).asc()
 
 
 def _statuses(query):

@@ -10,6 +10,7 @@ which a shard needs splitting, and with one shard the facet counts of terms
 aggregations are exact rather than per-shard estimates."""
 
 import logging
+import re
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from search.backends.base import IndexUnavailable, SearchBackend
 from search.documents import CommentDoc
 from search.highlight import END, START, markup
 from search.query import FACET_SIZE, FACETS, INDEXED_STATUSES, Hit, SearchResult, sort_facet
+from search.terms import TermCounts, summary_terms
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ FAILURES = (ApiError, TransportError, BulkIndexError, ScanError)
 # Elasticsearch refuses from + size beyond index.max_result_window (default).
 MAX_RESULT_WINDOW = 10_000
 SNIPPET_LENGTH = 300
+# Between a summary term's key and its accented form in summary_forms; keys
+# are letters, digits, apostrophes and spaces.
+FORM_SEPARATOR = "|"
 # A rebuild's requests carry whole batches and nobody waits on them.
 REBUILD_TIMEOUT = 120
 
@@ -107,13 +112,24 @@ class CommentDocument(Document):
     agree = Integer()
     disagree = Integer()
     pass_count = Integer()
+    # Summary terms (search/terms.py), derived from the body: the folded keys,
+    # counted with terms aggregations, and "key|form" for each key the
+    # comment wrote with accents, to show it so.
+    summary_terms = Keyword(multi=True)
+    summary_forms = Keyword(multi=True)
 
     class Index:
         settings = {"number_of_shards": 1}
 
     @classmethod
     def bulk_action(cls, doc, index):
-        document = cls(meta={"id": doc.id, "index": index}, **doc.as_dict())
+        terms = summary_terms(doc.body)
+        document = cls(
+            meta={"id": doc.id, "index": index},
+            **doc.as_dict(),
+            summary_terms=list(terms),
+            summary_forms=[f"{key}{FORM_SEPARATOR}{form}" for key, form in terms.items() if form],
+        )
         return document.to_dict(include_meta=True, skip_empty=False)
 
     def to_comment_doc(self):
@@ -367,6 +383,81 @@ class ElasticsearchBackend(SearchBackend):
             # The alias has moved: a failure here leaves only an unused index.
             self.drop_quietly(index)
 
+    # Summary terms: terms aggregations over summary_terms, one request for
+    # every group (search/terms.py computes the significance).
+
+    def term_counts(self, groups):
+        search = self._published()
+        for position, group in enumerate(groups):
+            bucket = search.aggs.bucket(f"g{position}", "filter", filter=group_filter(group))
+            if group.keys is not None:
+                if group.keys:
+                    bucket.bucket(
+                        "terms",
+                        "terms",
+                        field="summary_terms",
+                        include=list(group.keys),
+                        size=len(group.keys),
+                    )
+            elif group.size:
+                bucket.bucket(
+                    "terms",
+                    "terms",
+                    field="summary_terms",
+                    size=group.size,
+                    min_doc_count=group.min_count,
+                    order=[{"_count": "desc"}, {"_key": "asc"}],
+                )
+        response = self._aggregate(search, groups)
+        if response is None:
+            return [TermCounts(0, {}) for _ in groups]
+        found = []
+        for position in range(len(groups)):
+            bucket = getattr(response.aggregations, f"g{position}")
+            terms = getattr(bucket, "terms", None)
+            counts = {item.key: item.doc_count for item in terms.buckets} if terms else {}
+            found.append(TermCounts(bucket.doc_count, counts))
+        return found
+
+    def term_forms(self, groups):
+        search = self._published()
+        for position, group in enumerate(groups):
+            search.aggs.bucket(f"g{position}", "filter", filter=group_filter(group)).bucket(
+                "forms",
+                "terms",
+                field="summary_forms",
+                include=forms_pattern(group.keys),
+                # A key has one or two accented spellings, rarely more.
+                size=max(10 * len(group.keys), 10),
+            )
+        response = self._aggregate(search, groups)
+        found = []
+        for position in range(len(groups)):
+            forms = {}
+            if response is not None:
+                for item in getattr(response.aggregations, f"g{position}").forms.buckets:
+                    key, form = item.key.split(FORM_SEPARATOR, 1)
+                    forms.setdefault(key, {})[form] = item.doc_count
+            found.append(forms)
+        return found
+
+    def _published(self):
+        search = CommentDocument.search(using=self.client, index=self.alias)
+        return search.query("bool", filter=status_filters([CommentStatus.PUBLISHED])).extra(
+            size=0, track_total_hits=False
+        )
+
+    def _aggregate(self, search, groups):
+        """The response, or None when there is no index yet."""
+        if not groups:
+            return None
+        try:
+            return search.execute()
+        except NotFoundError:
+            return None
+        except FAILURES as error:
+            raise IndexUnavailable(str(error)) from error
+
     def drop_quietly(self, name):
         try:
             self.client.indices.delete(index=name, ignore_unavailable=True)
@@ -410,6 +501,35 @@ def status_filters(allowed):
     if CommentStatus.PUBLISHED in allowed:
         return [~Q("terms", status=excluded)]
     return [Q("terms", status=allowed)]
+
+
+def group_filter(group):
+    """A summary terms group's filters (search/terms.py TermGroup)."""
+    filters = []
+    for name in ("consultation", "question", "section"):
+        value = getattr(group, name)
+        if value is not None:
+            filters.append(Q("term", **{name: value}))
+    if group.tag:
+        filters.append(Q("term", tags__folded=group.tag))
+    created = {}
+    if group.since is not None:
+        created["gte"] = group.since.isoformat()
+    if group.until is not None:
+        created["lt"] = group.until.isoformat()
+    if created:
+        filters.append(Q("range", created=created))
+    return Q("bool", filter=filters)
+
+
+def forms_pattern(keys):
+    """A regular expression (Lucene syntax, matched whole) for the
+    summary_forms of these keys."""
+    escaped = (
+        "".join(char if char.isalnum() or char == " " else "\\" + char for char in key)
+        for key in keys
+    )
+    return "(" + "|".join(escaped) + ")" + re.escape(FORM_SEPARATOR) + ".*"
 
 
 def text_query(text, field):
