@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.roles import CITIZEN, PLANNER
 from comments import actions as comment_actions
 from tests.e2e.conftest import axe_violations
-from tests.e2e.helpers import sign_in, verified_user
+from tests.e2e.helpers import in_thread, sign_in, verified_user
 from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, home_page
 
 pytestmark = pytest.mark.e2e
@@ -29,16 +29,21 @@ def summary_site(asgi_server, no_rate_limits):
     cycling, transport = (question.pk for question in page.ordered_questions)
     verified_user("plan@example.com", "Plena", PLANNER)
     people = [verified_user(f"p{n}@example.com", f"Persona {n}", CITIZEN) for n in range(3)]
-    say = comment_actions.do_post_comment
+    def say(person, page, **fields):
+        return in_thread(comment_actions.do_post_comment, person, page, **fields)
+
     comments = {
         "cycling": say(people[0], page, body="Una ciclovía en Juárez.", question=cycling),
         "also": say(people[1], page, body="Otra ciclovía en Hidalgo.", question=cycling),
         "transport": say(people[2], page, body="Camiones de noche.", question=transport),
     }
-    comment_actions.do_react(people[1], comments["cycling"], "agree")
-    comment_actions.do_react(people[2], comments["cycling"], "agree")
-    comment_actions.do_react(people[0], comments["transport"], "disagree")
-    return {"server": asgi_server, "page": page, "transport": transport, **comments}
+    for person, comment, stance in (
+        (people[1], comments["cycling"], "agree"),
+        (people[2], comments["cycling"], "agree"),
+        (people[0], comments["transport"], "disagree"),
+    ):
+        in_thread(comment_actions.do_react, person, comment, stance)
+    return {"server": asgi_server, "page": page, "transport_question": transport, **comments}
 
 
 def test_a_planner_reads_filters_and_downloads_the_summary(summary_site, browser):
@@ -55,9 +60,9 @@ def test_a_planner_reads_filters_and_downloads_the_summary(summary_site, browser
         assert tab.locator("svg[role=img]").count() == 3  # per day, per question, reactions
         assert axe_violations(tab) == []
 
-        tab.select_option("#id_question", str(site["transport"]))
+        tab.select_option("#id_question", str(site["transport_question"]))
         tab.locator(".summary-filters button[type=submit]").click()
-        tab.wait_for_url(lambda url: f"question={site['transport']}" in url)
+        tab.wait_for_url(lambda url: f"question={site['transport_question']}" in url)
         named = tab.locator(".summary-comment a[href*='#comment-']")
         hrefs = {link.get_attribute("href").rsplit("#", 1)[1] for link in named.all()}
         assert hrefs == {f"comment-{site['transport'].pk}"}
