@@ -1,6 +1,8 @@
 """Who may do what with comments: small named predicates shared by the HTML
 views, the JSON API and the websocket consumer (docs/roles.md)."""
 
+from wagtail.models import PageViewRestriction
+
 from accounts.roles import MODERATOR, PLANNER, has_role
 from comments.models import CommentStatus
 from consultations.status import Status
@@ -12,8 +14,14 @@ def is_participant(user):
 
 
 def is_public(consultation):
-    """Published and without a view restriction: anyone may read its comments."""
-    return consultation.live and not consultation.get_view_restrictions().exists()
+    """Published and without a view restriction: anyone may read its comments.
+    One query: the restrictions of the page and its ancestors, found by their
+    tree paths (each ancestor's path is a prefix of the page's)."""
+    if not consultation.live:
+        return False
+    step, path = consultation.steplen, consultation.path
+    lineage = [path[:end] for end in range(step, len(path) + 1, step)]
+    return not PageViewRestriction.objects.filter(page__path__in=lineage).exists()
 
 
 def accepts_comments(consultation, now):

@@ -269,6 +269,8 @@ class Notice(models.Model):
         RESTORED = "restore", _("Restored")
         BLOCKED = "block", _("Account blocked")
         UNBLOCKED = "unblock", _("Account unblocked")
+        # The planners' published response links the comment (consultations/responses.py).
+        RESPONDED = "response", _("Answered in the response")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_notices"

@@ -15,7 +15,7 @@ def open_data_links(page):
     """The links to the files and their explanation once they are available,
     or from when they will be; nothing for a page that is not public (a
     draft's preview, a private page), nor when the site does not publish
-    them. Two queries (the view restrictions on the page and its ancestors)."""
+    them. One query (the view restrictions on the page and its ancestors)."""
     if page is None or page.pk is None or not rules.is_public(page):
         return {"show": False}
     state = availability(page, timezone.now())

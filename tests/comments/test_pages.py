@@ -145,7 +145,10 @@ def test_page_query_count_is_constant(
         for n, root in enumerate(roots[:THREADS_PER_PAGE])
     )
     client.force_login(ana)
-    with django_assert_max_num_queries(25):
+    # 25, one for the open-data links (the page's view restrictions), and one
+    # more when this is the process's first page (cold site and content-type
+    # caches).
+    with django_assert_max_num_queries(27):
         html = html_of(client, page)
     assert html.count('data-level="1"') == min(count, THREADS_PER_PAGE)
     assert html.count('data-level="2"') == len(replies)
