@@ -599,7 +599,7 @@ def check_update(consultation, *, date, text, status, progress, today):
     if cleaned["progress"] is None or not 0 <= cleaned["progress"] <= 100:
         errors["progress"] = [_("Progress is a whole number from 0 to 100.")]
     elif status == CommitmentStatus.DONE and cleaned["progress"] != 100:
-        errors["progress"] = [_("A commitment done is 100 % done.")]
+        errors["progress"] = [_("A commitment that is done has reached 100 percent.")]
     if errors:
         raise Invalid(errors)
     return cleaned

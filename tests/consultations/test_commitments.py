@@ -101,7 +101,7 @@ def test_a_dropped_commitment_keeps_its_progress(scene, commitment):
         ({"progress": "40.5"}, "progress", "from 0 to 100"),
         ({"progress": "cuarenta"}, "progress", "from 0 to 100"),
         ({"progress": ""}, "progress", "from 0 to 100"),
-        ({"status": DONE, "progress": 90}, "progress", "100 % done"),
+        ({"status": DONE, "progress": 90}, "progress", "reached 100 percent"),
         ({"status": "finished"}, "status", "Choose a status."),
         ({"text": "  "}, "text", "This field is required."),
         ({"text": "x" * (MAX_UPDATE_TEXT + 1)}, "text", "At most 2000"),
