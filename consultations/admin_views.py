@@ -11,6 +11,7 @@ who reaches the admin gets a 403 page; anonymous people and citizens never
 get this far (the admin sends them to sign in)."""
 
 from django import forms
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -34,12 +35,9 @@ from consultations.models import (
     MAX_INTRODUCTION,
     MAX_ITEM_TEXT,
     MAX_UPDATE_TEXT,
-    Commitment,
     CommitmentStatus,
-    CommitmentUpdate,
     ConsultationPage,
     Response,
-    ResponseItem,
 )
 from moderation.admin_views import SectionPage
 
@@ -206,6 +204,14 @@ class ConsultationMixin:
     def response(self):
         return Response.objects.filter(consultation=self.consultation).first()
 
+    def target(self, access, key):
+        """The item, commitment or update the URL names (`access` checks it
+        belongs to this consultation), or 404."""
+        try:
+            return access(self.request.user, self.consultation, self.kwargs[key])
+        except ObjectDoesNotExist as error:
+            raise Http404 from error
+
     def overview_url(self, anchor=""):
         url = reverse("responses_admin:response", args=[self.consultation.pk])
         return f"{url}#{anchor}" if anchor else url
@@ -342,12 +348,7 @@ class ItemView(FormPage):
     def item(self):
         if "item_id" not in self.kwargs:
             return None
-        try:
-            return responses.access_item(
-                self.request.user, self.consultation, self.kwargs["item_id"]
-            )
-        except ResponseItem.DoesNotExist as error:
-            raise Http404 from error
+        return self.target(responses.access_item, "item_id")
 
     def get_page_title(self):
         return _("Edit an item") if self.item else _("Add an item")
@@ -418,12 +419,7 @@ class CommitmentView(FormPage):
     def commitment(self):
         if "commitment_id" not in self.kwargs:
             return None
-        try:
-            return responses.access_commitment(
-                self.request.user, self.consultation, self.kwargs["commitment_id"]
-            )
-        except Commitment.DoesNotExist as error:
-            raise Http404 from error
+        return self.target(responses.access_commitment, "commitment_id")
 
     def get_page_title(self):
         return _("Edit a commitment") if self.commitment else _("Add a commitment")
@@ -460,12 +456,7 @@ class UpdateView(FormPage):
 
     @cached_property
     def commitment(self):
-        try:
-            return responses.access_commitment(
-                self.request.user, self.consultation, self.kwargs["commitment_id"]
-            )
-        except Commitment.DoesNotExist as error:
-            raise Http404 from error
+        return self.target(responses.access_commitment, "commitment_id")
 
     def get_page_title(self):
         return _("Add an update to “%(title)s”") % {"title": self.commitment.title}
@@ -527,12 +518,7 @@ class DeleteItemView(ActionView):
     anchor = "items"
 
     def act(self):
-        try:
-            item = responses.access_item(
-                self.request.user, self.consultation, self.kwargs["item_id"]
-            )
-        except ResponseItem.DoesNotExist as error:
-            raise Http404 from error
+        item = self.target(responses.access_item, "item_id")
         responses.do_delete_item(self.request.user, item)
         return _("Item deleted.")
 
@@ -541,12 +527,7 @@ class MoveItemView(ActionView):
     anchor = "items"
 
     def act(self):
-        try:
-            item = responses.access_item(
-                self.request.user, self.consultation, self.kwargs["item_id"]
-            )
-        except ResponseItem.DoesNotExist as error:
-            raise Http404 from error
+        item = self.target(responses.access_item, "item_id")
         responses.do_move_item(self.request.user, item, up=self.request.POST.get("to") == "up")
         return _("Item moved.")
 
@@ -555,12 +536,7 @@ class DeleteCommitmentView(ActionView):
     anchor = "commitments"
 
     def act(self):
-        try:
-            commitment = responses.access_commitment(
-                self.request.user, self.consultation, self.kwargs["commitment_id"]
-            )
-        except Commitment.DoesNotExist as error:
-            raise Http404 from error
+        commitment = self.target(responses.access_commitment, "commitment_id")
         responses.do_delete_commitment(self.request.user, commitment)
         return _("Commitment deleted.")
 
@@ -569,11 +545,6 @@ class DeleteUpdateView(ActionView):
     anchor = "commitments"
 
     def act(self):
-        try:
-            update = responses.access_update(
-                self.request.user, self.consultation, self.kwargs["update_id"]
-            )
-        except CommitmentUpdate.DoesNotExist as error:
-            raise Http404 from error
+        update = self.target(responses.access_update, "update_id")
         responses.do_delete_update(self.request.user, update)
         return _("Update deleted.")
