@@ -5,15 +5,18 @@ bring its government and its residents closer.
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.models import PageLogEntry
 
-from accounts.roles import ROLES
+from accounts.roles import PLANNER, ROLES
 from consultations.models import (
     ConsultationIndexPage,
     ConsultationPage,
@@ -82,8 +85,8 @@ CLOSED = {
     "title": "Presupuesto participativo 2026",
     "summary": (
         "Consulta sobre las reglas para decidir entre vecinas y vecinos el destino del "
-        "5 % del presupuesto de obra pública de 2026. La consulta ya cerró; pronto "
-        "publicaremos lo que escuchamos."
+        "5 % del presupuesto de obra pública de 2026. La consulta ya cerró: aquí puedes "
+        "leer lo que escuchamos, lo que haremos y cómo vamos."
     ),
     "office": "Tesorería Municipal",
     "email": "presupuesto@municipio.example",
@@ -188,6 +191,235 @@ DEMO_HELD = (
 )
 DEMO_EMAIL_DOMAIN = "demo.puente.example"
 
+# The closed consultation's past discussion, loaded as an import of earlier
+# comments would be (it no longer accepts new ones): (author, anchor as in
+# DEMO_DISCUSSION, (days, hours) after it opened, text).
+CLOSED_DISCUSSION = [
+    (
+        "Carmen L.",
+        ("question", 0),
+        (3, 10),
+        "Que cada proyecto llegue a la votación con un costo estimado y revisado por Obras "
+        "Públicas. Si no, votamos por cosas que luego no alcanzan con el dinero.",
+    ),
+    (
+        "Héctor D.",
+        ("reply", 0),
+        (4, 19),
+        "De acuerdo. Y que se publique quién hizo el cálculo, para poder preguntarle.",
+    ),
+    (
+        "Ana B.",
+        ("reply", 1),
+        (6, 9),
+        "Los comités vecinales no tenemos ingenieros: ¿nos ayudarían a calcular los costos?",
+    ),
+    (
+        "Rosa E.",
+        ("section", 0),
+        (9, 13),
+        "Las urnas deberían abrir también en sábado y domingo; entre semana mucha gente "
+        "trabaja lejos de su colonia.",
+    ),
+    (
+        "Iván P.",
+        ("reply", 3),
+        (10, 8),
+        "Y que estén en planta baja y con rampa: mi mamá usa silla de ruedas y siempre tiene "
+        "que pedir ayuda para votar.",
+    ),
+    (
+        "Diego F.",
+        ("question", 0),
+        (15, 17),
+        "Un requisito mínimo: que el proyecto esté en un terreno público y con el uso de "
+        "suelo ya resuelto. Si no, se queda atorado años.",
+    ),
+    (
+        "Paola N.",
+        ("section", 1),
+        (18, 12),
+        "Incluyan también proyectos culturales y deportivos, no solo obra: unos talleres en "
+        "el parque cambian mucho una colonia.",
+    ),
+    (
+        "Luis Q.",
+        ("reply", 6),
+        (19, 20),
+        "Ojo, las reglas hablan del 5 % del presupuesto de obra; los talleres tendrían que "
+        "salir de otra partida, ¿no?",
+    ),
+    (
+        "Sofía T.",
+        ("section", 0),
+        (24, 16),
+        "Me parece muy bien votar desde los 16 años. Propongo poner urnas en las secundarias "
+        "y prepas para que votemos a la salida de clases.",
+    ),
+    (
+        "Marta S.",
+        ("question", 0),
+        (30, 11),
+        "Que los proyectos también se puedan entregar en papel en la delegación, con alguien "
+        "que te ayude a llenar el formato. No todas las personas usan internet.",
+    ),
+    (
+        "Jorge A.",
+        ("section", 0),
+        (37, 18),
+        "La boleta debería tener letra grande y una versión en braille, y las instrucciones "
+        "también en las lenguas originarias que se hablan aquí.",
+    ),
+    (
+        "Carmen L.",
+        ("reply", 8),
+        (41, 9),
+        "Buena idea, siempre que cada estudiante vote por los proyectos de la colonia donde "
+        "vive y no de la escuela.",
+    ),
+    (
+        "Elena V.",
+        ("question", 0),
+        (50, 14),
+        "Pidan un mínimo de firmas de la colonia, digamos 30, para que un proyecto llegue a la "
+        "boleta. Así sabemos que de verdad lo quieren las vecinas y los vecinos.",
+    ),
+]
+CLOSED_REACTIONS = [
+    (
+        0,
+        [
+            ("Héctor D.", "agree"),
+            ("Ana B.", "agree"),
+            ("Diego F.", "agree"),
+            ("Elena V.", "agree"),
+            ("Marta S.", "agree"),
+            ("Luis Q.", "pass"),
+        ],
+    ),
+    (3, [("Iván P.", "agree"), ("Sofía T.", "agree"), ("Jorge A.", "agree")]),
+    (5, [("Carmen L.", "agree"), ("Paola N.", "disagree")]),
+    (
+        6,
+        [
+            ("Sofía T.", "agree"),
+            ("Rosa E.", "agree"),
+            ("Luis Q.", "disagree"),
+            ("Diego F.", "disagree"),
+        ],
+    ),
+    (8, [("Carmen L.", "agree"), ("Héctor D.", "pass")]),
+    (9, [("Rosa E.", "agree"), ("Jorge A.", "agree"), ("Iván P.", "agree")]),
+    (10, [("Marta S.", "agree"), ("Iván P.", "agree")]),
+    (12, [("Carmen L.", "agree"), ("Paola N.", "disagree"), ("Diego F.", "agree")]),
+]
+CLOSED_THEMES = [
+    (0, ["Viabilidad de proyectos"]),
+    (1, ["Viabilidad de proyectos"]),
+    (2, ["Viabilidad de proyectos"]),
+    (3, ["Urnas y horarios"]),
+    (4, ["Accesibilidad", "Urnas y horarios"]),
+    (5, ["Viabilidad de proyectos"]),
+    (8, ["Urnas y horarios"]),
+    (9, ["Accesibilidad"]),
+    (10, ["Accesibilidad"]),
+    (11, ["Urnas y horarios"]),
+    (12, ["Viabilidad de proyectos"]),
+]
+# The office that answers, as a planner who cannot sign in: the response
+# actions ask for a planner or an editor, and the admin's history names it.
+RESPONDENT = ("Dirección de Gobierno Abierto", "gobierno-abierto")
+# Days after the consultation closed.
+RESPONSE_DRAFTED, RESPONSE_PUBLISHED = 2, 9
+CLOSED_RESPONSE = {
+    "introduction": (
+        "Gracias a todas las personas que comentaron las reglas del presupuesto "
+        "participativo. Leímos cada comentario y cada respuesta.\n\n"
+        "Aquí te contamos qué escuchamos, qué cambia en las reglas y cómo vamos con lo que "
+        "prometimos. Las reglas definitivas se publicarán en la Gaceta Municipal antes de "
+        "abrir la convocatoria de proyectos."
+    ),
+    # (subject: ("question", index) or ("theme", name), what you said, what we
+    # will do, comment indexes, theme names)
+    "items": [
+        (
+            ("question", 0),
+            "Pediste que cada proyecto llegue a la boleta con un costo estimado y revisado, en "
+            "un terreno público con el uso de suelo resuelto y con el respaldo de la colonia. "
+            "También nos dijiste que los comités vecinales necesitan ayuda para calcular costos.",
+            "Cada proyecto presentará una ficha técnica con su costo, revisada por la Dirección "
+            "de Obras Públicas, que publicará quién hizo la revisión. Pediremos 30 firmas de la "
+            "colonia y abriremos asesorías gratuitas para preparar la ficha.",
+            [0, 1, 2, 5, 12],
+            ["Viabilidad de proyectos"],
+        ),
+        (
+            ("theme", "Accesibilidad"),
+            "Nos dijiste que proponer y votar debe ser posible sin internet y sin barreras: "
+            "urnas en planta baja y con rampa, boletas en letra grande y en braille, "
+            "instrucciones en lenguas originarias y ayuda en papel en las delegaciones.",
+            "Todas las urnas estarán en planta baja y con acceso para sillas de ruedas. Habrá "
+            "boletas en letra grande y en braille, e instrucciones en las lenguas originarias "
+            "del municipio. Las delegaciones recibirán proyectos en papel y tendrán personal "
+            "para ayudarte a llenar el formato.",
+            [4, 9, 10],
+            ["Accesibilidad"],
+        ),
+        (
+            ("theme", "Urnas y horarios"),
+            "Pediste votar también en fin de semana y poner urnas en las escuelas para quienes "
+            "votan desde los 16 años, cuidando que cada quien vote por su propia colonia.",
+            "La votación durará de viernes a domingo. Con las escuelas estudiaremos urnas en "
+            "secundarias y preparatorias, donde cada estudiante votará por los proyectos de la "
+            "colonia donde vive.",
+            [3, 8, 11],
+            ["Urnas y horarios"],
+        ),
+    ],
+    # (title, description, item indexes, [(days before today, status, progress,
+    # text)]); the days fall after the response's publication.
+    "commitments": [
+        (
+            "Fichas técnicas y asesoría para calcular costos",
+            "Un formato de ficha técnica para cada proyecto y asesorías gratuitas en todas las "
+            "delegaciones antes de la convocatoria.",
+            [0],
+            [
+                (
+                    14,
+                    "in_progress",
+                    15,
+                    "Publicamos el formato de ficha técnica en el portal de datos abiertos y lo "
+                    "probamos con tres comités vecinales.",
+                ),
+                (
+                    3,
+                    "in_progress",
+                    40,
+                    "Empezaron las asesorías en 4 de las 10 delegaciones; las demás abren el "
+                    "próximo mes.",
+                ),
+            ],
+        ),
+        (
+            "Urnas accesibles y votación en fin de semana",
+            "Urnas en planta baja y con rampa, boletas en braille y en letra grande, y tres "
+            "días de votación de viernes a domingo.",
+            [1, 2],
+            [
+                (
+                    10,
+                    "planned",
+                    0,
+                    "Recorrimos con personas usuarias de silla de ruedas los sitios propuestos "
+                    "para las urnas. La compra de rampas portátiles y la impresión de boletas "
+                    "en braille quedaron programadas para la próxima votación.",
+                ),
+            ],
+        ),
+    ],
+}
+
 
 @transaction.atomic
 def load_demo(now=None):
@@ -234,7 +466,30 @@ def load_demo(now=None):
         created.append(page.title)
         if spec is OPEN:
             load_demo_discussion(page)
+        elif spec is CLOSED:
+            load_demo_report(page, now)
     return created
+
+
+def demo_people(names):
+    """The participants called `names`, created if missing; none can sign in."""
+    User = get_user_model()
+    people = {}
+    for name in names:
+        if name in people:
+            continue
+        slug = slugify(name).replace("-", "")
+        user, created = User.objects.get_or_create(
+            email=f"{slug}@{DEMO_EMAIL_DOMAIN}", defaults={"display_name": name}
+        )
+        if created:
+            user.set_unusable_password()
+            # Old enough accounts: the demo posts in one go, under the rate
+            # limit, and had joined before the closed consultation opened.
+            user.date_joined = timezone.now() - timedelta(days=365)
+            user.save()
+        people[name] = user
+    return people
 
 
 def load_demo_discussion(page):
@@ -244,19 +499,7 @@ def load_demo_discussion(page):
     from moderation.models import FilteredWord
     from search import indexing
 
-    User = get_user_model()
-    people = {}
-    for name, _anchor, _text in [*DEMO_DISCUSSION, DEMO_HELD]:
-        slug = name.lower().replace(" ", "").replace(".", "")
-        user, created = User.objects.get_or_create(
-            email=f"{slug}@{DEMO_EMAIL_DOMAIN}", defaults={"display_name": name}
-        )
-        if created:
-            user.set_unusable_password()
-            # Old enough accounts: the demo posts in one go, under the rate limit.
-            user.date_joined = timezone.now() - timedelta(days=365)
-            user.save()
-        people[name] = user
+    people = demo_people(name for name, _anchor, _text in [*DEMO_DISCUSSION, DEMO_HELD])
     comments = []
     for name, (kind, position), text in DEMO_DISCUSSION:
         anchor = {
@@ -280,6 +523,182 @@ def load_demo_discussion(page):
             FilteredWord(word=word, language=language).save()
     name, (kind, position), text = DEMO_HELD
     do_post_comment(people[name], page, body=text, question=page.ordered_questions[position].pk)
+
+
+def load_demo_report(page, now):
+    """The closed consultation as it is weeks after closing: its past
+    discussion, and the response to it published, with commitments followed
+    up since."""
+    comments = import_past_discussion(page, CLOSED_DISCUSSION, CLOSED_REACTIONS, CLOSED_THEMES)
+    publish_past_response(page, comments, CLOSED_RESPONSE, now)
+
+
+def import_past_discussion(page, discussion, reactions, themes):
+    """Write comments made while the consultation was open, as an import
+    would (comments/actions.py refuses new ones once it closed): every field
+    do_post_comment and do_react set, reaction counts matching the Reaction
+    rows, and the comments queued for the search index. Returns them in
+    `discussion` order."""
+    from comments.actions import check_body
+    from comments.models import Comment, Reaction, TaggedComment, Theme
+    from search import indexing
+
+    people = demo_people(
+        [name for name, *_rest in discussion]
+        + [name for _index, given in reactions for name, _stance in given]
+    )
+    given = dict(reactions)
+    replies = [position for _name, (kind, position), *_rest in discussion if kind == "reply"]
+    comments, reaction_rows = [], []
+    for index, ((name, (kind, position), (days, hours), text), seq) in enumerate(
+        zip(discussion, _take_seqs(page.pk, len(discussion)), strict=True)
+    ):
+        comment = Comment(
+            consultation=page,
+            author=people[name],
+            body=check_body(text),
+            created=page.opens_at + timedelta(days=days, hours=hours),
+            seq=seq,
+            reply_count=replies.count(index),
+        )
+        if not page.opens_at <= comment.created < page.closes_at:
+            raise ValueError(f"Demo comment {index} falls outside the consultation's dates.")
+        if kind == "reply":
+            parent = comments[position]
+            comment.parent, comment.root_id = parent, parent.root_id
+            comment.depth = parent.depth + 1
+            comment.question_id, comment.section_id = parent.question_id, parent.section_id
+        elif kind == "question":
+            comment.question = page.ordered_questions[position]
+        else:
+            comment.section = page.ordered_sections[position]
+        for reactor, stance in given.get(index, ()):
+            if people[reactor] == comment.author:
+                raise ValueError(f"{reactor} cannot react to their own demo comment {index}.")
+            counter = f"{stance}_count"
+            setattr(comment, counter, getattr(comment, counter) + 1)
+            reaction_rows.append((comment, people[reactor], stance))
+        comment.save()
+        if comment.parent is None:
+            comment.root_id = comment.pk
+        comments.append(comment)
+    Comment.objects.filter(
+        pk__in=[comment.pk for comment in comments if comment.parent is None]
+    ).update(root=F("pk"))
+    Reaction.objects.bulk_create(
+        Reaction(comment=comment, user=user, stance=stance)
+        for comment, user, stance in reaction_rows
+    )
+    # Themes a planner gave while reading them.
+    found = {}
+    for name in sorted({name for _index, names in themes for name in names}):
+        found[name], _created = Theme.objects.get_or_create(name=name)
+    TaggedComment.objects.bulk_create(
+        TaggedComment(content_object=comments[index], tag=found[name])
+        for index, names in themes
+        for name in names
+    )
+    indexing.schedule(*(comment.pk for comment in comments))
+    return comments
+
+
+def _take_seqs(consultation_id, count):
+    """`count` consecutive change numbers of the consultation, taken at once
+    under the row lock comments/actions.py takes them one by one with."""
+    from comments.models import ConsultationActivity
+
+    ConsultationActivity.objects.get_or_create(consultation_id=consultation_id)
+    activity = ConsultationActivity.objects.select_for_update().get(pk=consultation_id)
+    first = activity.last_seq + 1
+    activity.last_seq += count
+    activity.save(update_fields=["last_seq"])
+    return range(first, first + count)
+
+
+def demo_respondent():
+    """The office that writes the demo's response: a planner who cannot sign
+    in (consultations/responses.py asks for a planner or an editor)."""
+    name, slug = RESPONDENT
+    user, created = get_user_model().objects.get_or_create(
+        email=f"{slug}@{DEMO_EMAIL_DOMAIN}", defaults={"display_name": name}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    user.groups.add(Group.objects.get(name=PLANNER))
+    return user
+
+
+def publish_past_response(page, comments, spec, now):
+    """Write and publish the response through consultations/responses.py,
+    then date it as it happened: drafted and published days after the
+    consultation closed, its commitments' updates on their own dates since."""
+    from consultations import responses
+    from consultations.models import Commitment, CommitmentUpdate, Response
+    from moderation.models import Notice
+
+    planner = demo_respondent()
+    responses.do_save_introduction(planner, page, introduction=spec["introduction"])
+    themes = {theme.name: theme for theme in responses.consultation_themes(page)}
+    items = []
+    for (kind, key), said, will_do, linked, theme_names in spec["items"]:
+        subject = (
+            f"question-{page.ordered_questions[key].pk}"
+            if kind == "question"
+            else f"theme-{themes[key].pk}"
+        )
+        items.append(
+            responses.do_save_item(
+                planner,
+                page,
+                subject=subject,
+                heading="",
+                what_you_said=said,
+                what_we_will_do=will_do,
+                comments=" ".join(str(comments[index].pk) for index in linked),
+                themes=[themes[name].pk for name in theme_names],
+            )
+        )
+    today, zone = timezone.localdate(now), timezone.get_current_timezone()
+    # Each update written on its own date, in the morning.
+    written = {}
+    for title, description, item_indexes, updates in spec["commitments"]:
+        commitment = responses.do_save_commitment(
+            planner,
+            page,
+            title=title,
+            description=description,
+            items=[items[index].pk for index in item_indexes],
+        )
+        for days_ago, status, progress, text in updates:
+            update = responses.do_add_update(
+                planner,
+                commitment,
+                date=today - timedelta(days=days_ago),
+                text=text,
+                status=status,
+                progress=progress,
+            )
+            written[update.pk] = datetime.combine(update.date, time(10), tzinfo=zone)
+    # Commitments and updates are written before publishing, so the admin's
+    # history holds the one publication, dated below.
+    response, _notified = responses.do_publish_response(planner, page)
+
+    published = page.closes_at + timedelta(days=RESPONSE_PUBLISHED)
+    drafted = page.closes_at + timedelta(days=RESPONSE_DRAFTED)
+    for pk, created in written.items():
+        CommitmentUpdate.objects.filter(pk=pk).update(created=created)
+    Response.objects.filter(pk=response.pk).update(
+        created=drafted, published_at=published, updated=max([published, *written.values()])
+    )
+    Commitment.objects.filter(response=response).update(created=drafted)
+    ConsultationPage.objects.filter(pk=page.pk).update(reported_at=published)
+    Notice.objects.filter(kind=Notice.Kind.RESPONDED, comment__consultation=page).update(
+        created=published
+    )
+    PageLogEntry.objects.filter(page=page, action=responses.LOG_PUBLISH).update(timestamp=published)
+    page.reported_at = published
+    return response
 
 
 @transaction.atomic

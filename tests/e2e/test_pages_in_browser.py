@@ -59,7 +59,7 @@ def test_language_switch_and_filters_work_without_javascript(demo_site, browser)
         assert page.url == demo_site.url + "/en/consultas/"
         assert page.locator("html").get_attribute("lang") == "en"
 
-        page.get_by_label("Status").select_option("closed")
+        page.get_by_label("Status").select_option("reported")
         page.get_by_role("button", name="Filter").click()
         titles = page.locator("article h3").all_inner_texts()
         assert titles == ["Presupuesto participativo 2026"]

@@ -411,7 +411,7 @@ def test_notices_are_private_and_need_sign_in(client, ana, beto, decided):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     client.force_login(beto)
     source = html(client.get(notices_url(EN)))
-    assert "You have no moderation notices." in source and "notice-item" not in source
+    assert "You have no notices." in source and "notice-item" not in source
     assert Notice.objects.filter(user=ana, read=False).count() == 2  # not Beto's to read
 
 
@@ -535,7 +535,7 @@ def test_the_header_shows_unread_notices(client, page, ana, beto, moderator, dec
     source = page_html(client, page, EN)
     header = source[source.index(link) - 60 : source.index("</a>", source.index(link))]
     assert f'href="{EN}/moderacion/avisos/"' in header
-    assert 'Moderation notices (2<span class="visually-hidden"> unread</span>)' in header
+    assert 'Notices (2<span class="visually-hidden"> unread</span>)' in header
     with CaptureQueriesContext(connection) as queries:
         page_html(client, page)
     unread = [q for q in queries if "moderation_notice" in q["sql"]]
@@ -547,7 +547,7 @@ def test_the_header_shows_unread_notices(client, page, ana, beto, moderator, dec
     # A new decision brings it back.
     another = post(ana, page, body="Otro más")
     actions.do_decide(moderator, another, action="hide", reason="spam")
-    assert "Moderation notices (1<span" in page_html(client, page, EN)
+    assert "Notices (1<span" in page_html(client, page, EN)
 
 
 def test_anonymous_pages_do_not_count_notices(client, page):
@@ -570,7 +570,7 @@ def test_notices_are_paged_and_only_those_shown_are_marked_read(client, ana):
     assert 'rel="next" href="?page=2"' in first
     oldest = Notice.objects.order_by("created").first()
     assert list(Notice.objects.filter(read=False)) == [oldest]
-    assert "Moderation notices (1<span" in html(client.get(notices_url(EN) + "?page=1"))
+    assert "Notices (1<span" in html(client.get(notices_url(EN) + "?page=1"))
     second = html(client.get(notices_url(), {"page": 2}))
     assert f'id="notice-{oldest.pk}"' in second and "notice-item--new" in second
     assert not Notice.objects.filter(read=False).exists()
