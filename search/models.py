@@ -81,7 +81,8 @@ class SummaryTerm(models.Model):
     database backend's equivalent of the Elasticsearch document's
     `summary_terms`, written by the backend's index, remove and rebuild, so
     it follows a comment's status as the index does (a comment that is no
-    longer published has no rows). The comment's consultation, anchor and
+    longer published has no rows). Each published comment also has one row
+    whose term is "", which counts the comment itself. The comment's consultation, anchor and
     date, which never change, are copied here so that counting reads this
     table alone; the question and section are plain ids, as a deleted
     question's comments simply stop being asked about."""
@@ -99,14 +100,23 @@ class SummaryTerm(models.Model):
     question = models.BigIntegerField(null=True, blank=True)
     section = models.BigIntegerField(null=True, blank=True)
     created = models.DateTimeField()
+    # The comment's sample bucket, 0-1023 (search/terms.py `bucket`): a large
+    # group's terms are counted from the comments of its first buckets only.
+    bucket = models.SmallIntegerField(default=0)
 
     class Meta:
+        # Every count reads an index range: a group's sample, a term's rows.
         indexes = [
             models.Index(
-                fields=["consultation", "question", "term"], name="summary_term_scope_idx"
+                fields=["consultation", "question", "bucket"], name="summary_term_question_idx"
             ),
-            models.Index(fields=["term"], name="summary_term_term_idx"),
+            models.Index(fields=["consultation", "bucket"], name="summary_term_sample_idx"),
+            models.Index(
+                fields=["consultation", "term", "bucket", "question"],
+                name="summary_term_term_idx",
+            ),
+            models.Index(fields=["term", "bucket"], name="summary_term_site_idx"),
         ]
 
     def __str__(self):
-        return f"{self.comment_id}: {self.term}"
+        return f"{self.comment_id}: {self.term or '(comment)'}"

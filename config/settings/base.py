@@ -251,6 +251,10 @@ PUENTE_WEBSOCKET_FRAME_LIMITS = {"rate": 2, "burst": 10}
 # Documents per bulk request to the index (search_sync, search_rebuild);
 # bench/search: 1,000 bulk-indexed fastest (1,385 docs/s; 823 at 500, 1,294 at 2,000).
 PUENTE_SEARCH_BATCH_SIZE = 1000
+# Summary terms (search/terms.py): a group of more published comments than
+# this has its terms ranked from a deterministic sample of about this many
+# (the counts shown stay exact).
+PUENTE_SUMMARY_TERMS_SAMPLE = 2000
 # Themes are one theme however they are capitalised ("Movilidad", "movilidad").
 TAGGIT_CASE_INSENSITIVE = True
 

@@ -44,14 +44,11 @@ class SearchBackend:
 
     def term_counts(self, groups: list) -> list:
         """Summary terms (search/terms.py): for each TermGroup, a TermCounts
-        of its published comments: how many there are, and how many contain
-        each term key, as the group asks (its most frequent keys, or the
-        keys it names). One round trip to the index for all groups."""
-        raise NotImplementedError
-
-    def term_forms(self, groups: list) -> list:
-        """For each TermGroup (with `keys`): {key: {accented form: published
-        comments that wrote the key so}} for its keys."""
+        of its published comments (of its first `buckets` sample buckets):
+        how many there are, and how many contain each term key, as the group
+        asks (its most frequent keys, or the keys it names, with their
+        accented forms if asked). One round trip to the index for all
+        groups."""
         raise NotImplementedError
 
     def clear(self) -> None:

@@ -12,9 +12,8 @@ import json
 from collections import defaultdict
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Collate
 
 from comments.models import Comment, CommentStatus, TaggedComment, Theme
 from moderation.models import Flag
@@ -24,7 +23,7 @@ from search.documents import CommentDoc, docs_for
 from search.highlight import END, START, markup, strip_markers
 from search.models import SummaryTerm
 from search.query import FACETS, INDEXED_STATUSES, WORD, Hit, SearchResult, sort_facet
-from search.terms import TermCounts, summary_terms
+from search.terms import BUCKETS, TermCounts, bucket, summary_terms
 
 # The index table (migration 0002); its name is written out in each
 # statement rather than formatted in.
@@ -223,6 +222,12 @@ class DatabaseBackend(SearchBackend):
             chosen.after_rebuild(cursor)
             if connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {SummaryTerm._meta.db_table}")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # Summary terms are counted from their indexes alone once the
+            # table's pages are marked all-visible, which a bulk load leaves
+            # to autovacuum; VACUUM cannot run in a transaction (tests).
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM {SummaryTerm._meta.db_table}")
 
     def clear(self):
         with self._writing() as cursor:
@@ -375,76 +380,90 @@ class DatabaseBackend(SearchBackend):
         found = terms.key_sets()
         return [Hit(comment_id, highlight(body, found)) for comment_id, body in rows]
 
-    # Summary terms: counted in the database from SummaryTerm.
+    # Summary terms: counted in the database from SummaryTerm, every group
+    # in one statement.
 
     def term_counts(self, groups):
+        parts, params = [], []
+        for position, group in enumerate(groups):
+            sql, values = _term_count_sql(position, group)
+            if sql:
+                parts.append(sql)
+                params += values
+        if not parts:
+            return []
+        statement = " UNION ALL ".join(parts)
         try:
-            return [self._term_counts(group) for group in groups]
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                rows = cursor.fetchall()
         except DatabaseError as error:
             raise IndexUnavailable(str(error)) from error
+        totals = [0] * len(groups)
+        counts = [defaultdict(int) for _ in groups]
+        forms = [defaultdict(dict) for _ in groups]
+        for position, term, form, count in rows:
+            if term is None:
+                totals[position] = count
+                continue
+            counts[position][term] += count
+            if form:
+                forms[position][term][form] = count
+        return [
+            TermCounts(totals[position], dict(counts[position]), dict(forms[position]))
+            for position in range(len(groups))
+        ]
 
-    def _term_counts(self, group):
-        total = _published(group).count()
-        rows = _term_rows(group)
-        if group.keys is not None:
-            counts = {}
-            for start in range(0, len(group.keys), CHUNK):
-                chunk = group.keys[start : start + CHUNK]
-                counts.update(
-                    rows.filter(term__in=chunk)
-                    .values_list("term")
-                    .annotate(count=Count("*"))
-                    .values_list("term", "count")
-                )
-            return TermCounts(total, counts)
-        if not group.size or not total:
-            return TermCounts(total, {})
-        ranked = (
-            rows.values_list("term")
-            .annotate(count=Count("*"))
-            .filter(count__gte=group.min_count)
-            .order_by("-count", _in_code_point_order("term"))
-            .values_list("term", "count")[: group.size]
+
+def _term_count_sql(position, group):
+    """SQL for one TermGroup's rows of (group position, term, form, count):
+    its total as a row whose term is NULL (its comments' own rows, term ""),
+    and its terms."""
+    rows = _term_rows(group).order_by()
+    parts, params = [], []
+    if group.total:
+        inner, values = rows.filter(term="").values("term").query.sql_with_params()
+        parts.append(f"SELECT {position:d}, NULL, NULL, COUNT(*) FROM ({inner}) comments")  # noqa: S608
+        params += values
+    if group.keys is not None:
+        if group.keys:
+            inner, values = (
+                rows.filter(term__in=group.keys).values("term", "form").query.sql_with_params()
+            )
+            form, by = ("form", ", form") if group.forms else ("''", "")
+            parts.append(
+                f"SELECT {position:d}, term, {form}, COUNT(*) FROM ({inner}) terms "  # noqa: S608
+                f"GROUP BY term{by}"
+            )
+            params += values
+    elif group.size:
+        inner, values = rows.exclude(term="").values("term").query.sql_with_params()
+        collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+        parts.append(
+            f"SELECT * FROM (SELECT {position:d}, term, '', COUNT(*) FROM ({inner}) terms "  # noqa: S608
+            f"GROUP BY term HAVING COUNT(*) >= %s "
+            f"ORDER BY COUNT(*) DESC, term{collate} LIMIT %s) ranked{position:d}"
         )
-        return TermCounts(total, dict(ranked))
-
-    def term_forms(self, groups):
-        found = []
-        try:
-            for group in groups:
-                forms = defaultdict(dict)
-                for start in range(0, len(group.keys), CHUNK):
-                    chunk = group.keys[start : start + CHUNK]
-                    rows = (
-                        _term_rows(group)
-                        .filter(term__in=chunk)
-                        .exclude(form="")
-                        .values_list("term", "form")
-                        .annotate(count=Count("*"))
-                        .values_list("term", "form", "count")
-                    )
-                    for term, form, count in rows:
-                        forms[term][form] = count
-                found.append(dict(forms))
-        except DatabaseError as error:
-            raise IndexUnavailable(str(error)) from error
-        return found
+        params += [*values, group.min_count, group.size]
+    return " UNION ALL ".join(parts), params
 
 
 def write_terms(cursor, docs, fresh=False):
     """Replace these comments' summary terms: rows for the published ones."""
     if not fresh:
         delete_terms([doc.id for doc in docs])
+    # Each published comment's terms, and its own row (term "").
     rows = [
-        (doc.id, key, form, doc.consultation, doc.question, doc.section, doc.created)
+        (doc.id, key, form, doc.consultation, doc.question, doc.section, doc.created, sampled)
         for doc in docs
         if doc.status == CommentStatus.PUBLISHED
-        for key, form in summary_terms(doc.body).items()
+        for sampled in [bucket(doc.id)]
+        for key, form in [("", ""), *summary_terms(doc.body).items()]
     ]
     if not rows:
         return
     table = SummaryTerm._meta.db_table
-    columns = "comment_id, term, form, consultation_id, question, section, created"
+    columns = "comment_id, term, form, consultation_id, question, section, created, bucket"
     if connection.vendor == "postgresql":
         # COPY: several times faster than INSERT for the rows of a batch.
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -452,7 +471,7 @@ def write_terms(cursor, docs, fresh=False):
                 copy.write_row(row)
         return
     cursor.executemany(
-        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
         rows,
     )
 
@@ -460,28 +479,6 @@ def write_terms(cursor, docs, fresh=False):
 def delete_terms(ids):
     for start in range(0, len(ids), CHUNK):
         SummaryTerm.objects.filter(comment_id__in=ids[start : start + CHUNK]).delete()
-
-
-def _published(group):
-    """The group's published comments, read live."""
-    comments = Comment.objects.filter(status=CommentStatus.PUBLISHED)
-    for name in ("consultation", "question", "section"):
-        value = getattr(group, name)
-        if value is not None:
-            comments = comments.filter(**{f"{name}_id": value})
-    if group.tag:
-        comments = comments.filter(
-            Exists(
-                TaggedComment.objects.filter(
-                    content_object=OuterRef("pk"), tag__name__iexact=group.tag
-                )
-            )
-        )
-    if group.since is not None:
-        comments = comments.filter(created__gte=group.since)
-    if group.until is not None:
-        comments = comments.filter(created__lt=group.until)
-    return comments
 
 
 def _term_rows(group):
@@ -502,15 +499,9 @@ def _term_rows(group):
         rows = rows.filter(created__gte=group.since)
     if group.until is not None:
         rows = rows.filter(created__lt=group.until)
+    if group.buckets < BUCKETS:
+        rows = rows.filter(bucket__lt=group.buckets)
     return rows
-
-
-def _in_code_point_order(name):
-    """Text ordered as Python and Elasticsearch order it: by code point
-    (SQLite's default; PostgreSQL's "C" collation on UTF-8)."""
-    if connection.vendor == "postgresql":
-        return Collate(F(name), "C").asc()
-    return F(name).asc()
 
 
 def _statuses(query):

@@ -35,7 +35,7 @@ from search.backends.base import IndexUnavailable, SearchBackend
 from search.documents import CommentDoc
 from search.highlight import END, START, markup
 from search.query import FACET_SIZE, FACETS, INDEXED_STATUSES, Hit, SearchResult, sort_facet
-from search.terms import TermCounts, summary_terms
+from search.terms import BUCKETS, TermCounts, bucket, summary_terms
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,8 @@ class CommentDocument(Document):
     # comment wrote with accents, to show it so.
     summary_terms = Keyword(multi=True)
     summary_forms = Keyword(multi=True)
+    # The comment's sample bucket (search/terms.py `bucket`), from its id.
+    summary_bucket = Integer()
 
     class Index:
         settings = {"number_of_shards": 1}
@@ -129,6 +131,7 @@ class CommentDocument(Document):
             **doc.as_dict(),
             summary_terms=list(terms),
             summary_forms=[f"{key}{FORM_SEPARATOR}{form}" for key, form in terms.items() if form],
+            summary_bucket=bucket(doc.id),
         )
         return document.to_dict(include_meta=True, skip_empty=False)
 
@@ -387,76 +390,40 @@ class ElasticsearchBackend(SearchBackend):
     # every group (search/terms.py computes the significance).
 
     def term_counts(self, groups):
-        search = self._published()
-        for position, group in enumerate(groups):
-            bucket = search.aggs.bucket(f"g{position}", "filter", filter=group_filter(group))
-            if group.keys is not None:
-                if group.keys:
-                    bucket.bucket(
-                        "terms",
-                        "terms",
-                        field="summary_terms",
-                        include=list(group.keys),
-                        size=len(group.keys),
-                    )
-            elif group.size:
-                bucket.bucket(
-                    "terms",
-                    "terms",
-                    field="summary_terms",
-                    size=group.size,
-                    min_doc_count=group.min_count,
-                    order=[{"_count": "desc"}, {"_key": "asc"}],
-                )
-        response = self._aggregate(search, groups)
-        if response is None:
-            return [TermCounts(0, {}) for _ in groups]
-        found = []
-        for position in range(len(groups)):
-            bucket = getattr(response.aggregations, f"g{position}")
-            terms = getattr(bucket, "terms", None)
-            counts = {item.key: item.doc_count for item in terms.buckets} if terms else {}
-            found.append(TermCounts(bucket.doc_count, counts))
-        return found
-
-    def term_forms(self, groups):
-        search = self._published()
-        for position, group in enumerate(groups):
-            search.aggs.bucket(f"g{position}", "filter", filter=group_filter(group)).bucket(
-                "forms",
-                "terms",
-                field="summary_forms",
-                include=forms_pattern(group.keys),
-                # A key has one or two accented spellings, rarely more.
-                size=max(10 * len(group.keys), 10),
-            )
-        response = self._aggregate(search, groups)
-        found = []
-        for position in range(len(groups)):
-            forms = {}
-            if response is not None:
-                for item in getattr(response.aggregations, f"g{position}").forms.buckets:
-                    key, form = item.key.split(FORM_SEPARATOR, 1)
-                    forms.setdefault(key, {})[form] = item.doc_count
-            found.append(forms)
-        return found
-
-    def _published(self):
+        if not groups:
+            return []
         search = CommentDocument.search(using=self.client, index=self.alias)
-        return search.query("bool", filter=status_filters([CommentStatus.PUBLISHED])).extra(
+        search = search.query("bool", filter=status_filters([CommentStatus.PUBLISHED])).extra(
             size=0, track_total_hits=False
         )
-
-    def _aggregate(self, search, groups):
-        """The response, or None when there is no index yet."""
-        if not groups:
-            return None
+        for position, group in enumerate(groups):
+            term_aggregations(
+                search.aggs.bucket(f"g{position}", "filter", filter=group_filter(group)), group
+            )
         try:
-            return search.execute()
+            response = search.execute()
         except NotFoundError:
-            return None
+            # No index yet.
+            return [TermCounts(0, {}) for _ in groups]
         except FAILURES as error:
             raise IndexUnavailable(str(error)) from error
+        found = []
+        for position in range(len(groups)):
+            result = getattr(response.aggregations, f"g{position}").to_dict()
+            counts = {}
+            if "terms" in result:
+                counts = {item["key"]: item["doc_count"] for item in result["terms"]["buckets"]}
+            if "keys" in result:
+                buckets = result["keys"]["buckets"]
+                counts = {
+                    key: item["doc_count"] for key, item in buckets.items() if item["doc_count"]
+                }
+            forms = {}
+            for item in result.get("forms", {}).get("buckets", ()):
+                key, form = item["key"].split(FORM_SEPARATOR, 1)
+                forms.setdefault(key, {})[form] = item["doc_count"]
+            found.append(TermCounts(result["doc_count"], counts, forms))
+        return found
 
     def drop_quietly(self, name):
         try:
@@ -519,7 +486,50 @@ def group_filter(group):
         created["lt"] = group.until.isoformat()
     if created:
         filters.append(Q("range", created=created))
+    if group.buckets < BUCKETS:
+        filters.append(Q("range", summary_bucket={"lt": group.buckets}))
     return Q("bool", filter=filters)
+
+
+def term_aggregations(parent, group):
+    """Under `parent`, the aggregations a summary terms group asks for."""
+    if group.keys is not None:
+        if not group.keys:
+            return
+        if group.buckets < BUCKETS:
+            # A sample: few comments, read through.
+            parent.bucket(
+                "terms",
+                "terms",
+                field="summary_terms",
+                include=list(group.keys),
+                size=len(group.keys),
+            )
+        else:
+            # Every comment: each key's postings.
+            parent.bucket(
+                "keys",
+                "filters",
+                filters={key: Q("term", summary_terms=key) for key in group.keys},
+            )
+        if group.forms:
+            parent.bucket(
+                "forms",
+                "terms",
+                field="summary_forms",
+                include=forms_pattern(group.keys),
+                # A key has one or two accented spellings, rarely more.
+                size=max(10 * len(group.keys), 10),
+            )
+    elif group.size:
+        parent.bucket(
+            "terms",
+            "terms",
+            field="summary_terms",
+            size=group.size,
+            min_doc_count=group.min_count,
+            order=[{"_count": "desc"}, {"_key": "asc"}],
+        )
 
 
 def forms_pattern(keys):

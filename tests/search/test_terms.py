@@ -8,10 +8,21 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 
 from accounts.roles import CITIZEN
 from comments.models import Comment, CommentStatus
-from search.terms import MIN_COUNT, Term, jlh, significant_terms, summary_terms
+from search.backends import get_backend
+from search.terms import (
+    BUCKETS,
+    MIN_COUNT,
+    Term,
+    bucket,
+    jlh,
+    sample_buckets,
+    significant_terms,
+    summary_terms,
+)
 from tests.factories import (
     ConsultationIndexPageFactory,
     ConsultationPageFactory,
@@ -192,6 +203,16 @@ def test_english_contractions_and_possessives():
 
 def test_a_term_counts_once_per_comment():
     assert summary_terms("parque parque parque") == {"parque": ""}
+
+
+def test_sample_buckets():
+    # Knuth's multiplicative hash, top 10 bits: spread over 0..1023.
+    assert bucket(1) == (2654435761 % 2**32) >> 22 == 632
+    assert {bucket(n) for n in range(1, 20_000)} == set(range(BUCKETS))
+    # A group no larger than the sample is read whole; a larger one in part.
+    assert sample_buckets(2000, 2000) == BUCKETS
+    assert sample_buckets(100_000, 2000) == 21
+    assert sample_buckets(10**9, 2000) == 1
 
 
 def test_jlh_is_zero_unless_more_frequent_than_the_background():
@@ -453,3 +474,125 @@ def fold_text(text):
     from search.analysis import fold
 
     return fold(text)
+
+
+# Sampled: every group larger than the sample is ranked from its first
+# buckets; the counts shown stay exact.
+
+
+def test_a_tiny_sample_gives_the_documented_answer_with_exact_counts(dataset, backend):
+    page = dataset.consultations["A"]
+    scopes = [None, *(question.pk for question in page.ordered_questions)]
+    published = [c for c in dataset.comments.values() if c.status == PUBLISHED]
+    sizes = [len([c for c in published if in_scope(c, page, s)]) for s in scopes]
+    assert all(sample_buckets(size, 3) < BUCKETS for size in sizes)  # all sampled
+    with override_settings(PUENTE_SUMMARY_TERMS_SAMPLE=3):
+        found = significant_terms(page.pk, questions=scopes, min_count=1, backend=backend)
+    expected = sampled_by_hand(page, scopes, published, sample=3, min_count=1, limit=8)
+    for scope in scopes:
+        got = [(fold_text(t.text), t.count, t.background) for t in found[scope]]
+        assert got == [(key, count, behind) for key, count, behind, _ in expected[scope]]
+        assert [t.score for t in found[scope]] == pytest.approx(
+            [score for *_, score in expected[scope]]
+        )
+    # Something is found, and at least one count shown is larger than the
+    # sample it was found in could give.
+    assert any(found.values())
+    assert any(
+        t.count > sample_count
+        for scope in scopes
+        for t, (*_, sample_count) in zip(
+            found[scope], sample_counts(page, scope, published, 3, expected), strict=True
+        )
+    )
+
+
+def in_scope(comment, page, scope):
+    return comment.consultation_id == page.pk and (scope is None or comment.question_id == scope)
+
+
+def sampled(comments, size, sample):
+    return [c for c in comments if bucket(c.pk) < sample_buckets(size, sample)]
+
+
+def sampled_by_hand(page, scopes, published, *, sample, min_count, limit):
+    """search/terms.py's method, counted in Python: {scope: [(key, count,
+    background, score)]}."""
+    mine = [c for c in published if c.consultation_id == page.pk]
+    found = {}
+    for scope in scopes:
+        members = [c for c in mine if in_scope(c, page, scope)]
+        behind = published if scope is None else mine
+        share = len(members) / len(behind)
+        own = sampled(members, len(members), sample)
+        # The background's sample: the consultation's own for a question;
+        # the site's, in the consultation's buckets, for the consultation.
+        reference = sampled(behind, len(members) if scope is None else len(mine), sample)
+        counts, background = count_terms(own), count_terms(reference)
+        scored = []
+        for key, count in counts.items():
+            if count < min_count:
+                continue
+            subset = count / len(own)
+            if share >= 1:
+                score = subset
+            else:
+                superset = max(background.get(key, 0) / len(reference), subset * share)
+                score = (subset - superset) * subset / superset if subset > superset else 0
+            if score > 0:
+                scored.append((-score, -count, key))
+        chosen = sorted(scored)[:limit]
+        exact, exact_behind = count_terms(members), count_terms(behind)
+        rows = sorted((score, -exact[key], key) for score, _, key in chosen)
+        found[scope] = [(key, -count, exact_behind[key], -score) for score, count, key in rows]
+    return found
+
+
+def sample_counts(page, scope, published, sample, expected):
+    members = [c for c in published if in_scope(c, page, scope)]
+    counts = count_terms(sampled(members, len(members), sample))
+    return [(key, counts.get(key, 0)) for key, *_ in expected[scope]]
+
+
+# A constant number of queries, however many questions.
+
+
+@pytest.mark.parametrize("questions", [2, 6])
+def test_queries_do_not_grow_with_questions(
+    questions, make_consultation, django_assert_max_num_queries
+):
+    database = get_backend("database")
+    page = make_consultation(questions=[f"¿Pregunta {n}?" for n in range(questions)])
+    author = UserFactory(roles=[CITIZEN])
+    for position, question in enumerate(page.ordered_questions):
+        for n in range(4):
+            comment = Comment.objects.create(
+                consultation=page,
+                question=question,
+                author=author,
+                body=f"Tema{position} común y corriente número {n}. Drenaje tapado.",
+                status=PUBLISHED,
+                created=T0,
+                seq=0,
+            )
+            comment.root = comment
+            comment.save(update_fields=["root"])
+            index_ids(database, [comment.pk])
+    scopes = [None, *(question.pk for question in page.ordered_questions)]
+    for sample in (2000, 3):
+        with (
+            override_settings(PUENTE_SUMMARY_TERMS_SAMPLE=sample),
+            django_assert_max_num_queries(4),
+        ):
+            found = significant_terms(page.pk, questions=scopes, backend=database)
+        for position, question in enumerate(page.ordered_questions):
+            own = f"tema{position}"
+            shown_terms = [(t.text, t.count, t.background) for t in found[question.pk]]
+            if sample == 2000:
+                # Read whole: each question's own word, and its phrase.
+                assert shown_terms == [(own, 4, 4), (f"{own} común", 4, 4)]
+            # Sampled or not, a count shown is every comment's: all four of
+            # the question's have each of its words.
+            for text, count, behind in shown_terms:
+                assert count == 4
+                assert behind == (4 if text.startswith(own) else 4 * questions)
