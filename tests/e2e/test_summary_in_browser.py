@@ -29,6 +29,7 @@ def summary_site(asgi_server, no_rate_limits):
     cycling, transport = (question.pk for question in page.ordered_questions)
     verified_user("plan@example.com", "Plena", PLANNER)
     people = [verified_user(f"p{n}@example.com", f"Persona {n}", CITIZEN) for n in range(3)]
+
     def say(person, page, **fields):
         return in_thread(comment_actions.do_post_comment, person, page, **fields)
 
