@@ -2,7 +2,7 @@
 processes sharing the Redis channel layer; comments posted through
 `do_post_comment` in this process at a steady rate and in a burst.
 
-Latency is from the moment `comments.events.publish` is called (just after
+Latency is from the moment `core.live.publish` is called (just after
 the commit) to the moment a client's frame is read. Clients run in one
 asyncio subprocess (`python -m bench.fanout client ...`) so that their work
 does not share this process's interpreter with the poster. Timestamps are
@@ -251,7 +251,7 @@ class Poster:
     """Posts comments through the action and notes when each is published."""
 
     def __init__(self, user, page, question):
-        from comments import events
+        from core import live as events
 
         self.user, self.page, self.question = user, page, question
         self.events = events

@@ -6,14 +6,14 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comments import events, rules
-from comments.errors import Invalid, NotAllowed, NotFound, RateLimited
+from accounts.people import fresh_participant
+from accounts.rules import is_participant, refusal
+from comments import events, hooks, rules
 from comments.models import (
     Comment,
     CommentRevision,
@@ -24,11 +24,10 @@ from comments.models import (
 )
 from comments.text import MAX_LENGTH, MIN_LENGTH, clean_body
 from consultations.models import ConsultationPage
-from moderation import actions as moderation_actions
-from moderation import policy
-from search import indexing
+from core.errors import Invalid, NotAllowed, NotFound, RateLimited
+from core.parse import as_id
 
-STANCE_COUNTERS = {
+STANCE_COUNTERS: dict[str, str] = {
     Stance.AGREE: "agree_count",
     Stance.DISAGREE: "disagree_count",
     Stance.PASS: "pass_count",
@@ -95,11 +94,11 @@ def check_rate_limit(user, now):
 
 def check_post(user, consultation, *, body, question=None, section=None, parent=None, now):
     """Validate and authorise a new comment; return the resolved fields."""
-    if not rules.is_participant(user):
+    if not is_participant(user):
         raise NotAllowed(refusal(user))
     if not rules.accepts_comments(consultation, now):
         raise NotAllowed(_("This consultation is not open for comments."))
-    errors = {}
+    errors: dict[str, list] = {}
     try:
         body = check_body(body)
     except Invalid as error:
@@ -107,8 +106,8 @@ def check_post(user, consultation, *, body, question=None, section=None, parent=
     anchor = {}
     if parent is not None:
         parent_comment = (
-            Comment.objects.filter(pk=_as_id(parent), consultation=consultation).first()
-            if _as_id(parent)
+            Comment.objects.filter(pk=as_id(parent), consultation=consultation).first()
+            if as_id(parent)
             else None
         )
         if parent_comment is None:
@@ -120,12 +119,12 @@ def check_post(user, consultation, *, body, question=None, section=None, parent=
     elif (question is None) == (section is None):
         errors["question"] = [_("Choose one question or one section to comment on.")]
     elif question is not None:
-        found = consultation.questions.filter(pk=_as_id(question)).first()
+        found = consultation.questions.filter(pk=as_id(question)).first()
         if found is None:
             errors["question"] = [_("That question is not part of this consultation.")]
         anchor = {"question": found}
     else:
-        found = consultation.sections.filter(pk=_as_id(section)).first()
+        found = consultation.sections.filter(pk=as_id(section)).first()
         if found is None:
             errors["section"] = [_("That section is not part of this consultation.")]
         anchor = {"section": found}
@@ -133,34 +132,6 @@ def check_post(user, consultation, *, body, question=None, section=None, parent=
         raise Invalid(errors)
     check_rate_limit(user, now)
     return {"body": body, **anchor}
-
-
-def _as_id(value):
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
-
-
-def refusal(user):
-    """Why `user` may not take part, in words for them."""
-    if user.is_authenticated and user.blocked:
-        return _("Your account has been blocked by the moderators: you cannot take part.")
-    return _("Sign in to take part.")
-
-
-def fresh_participant(user):
-    """The user as the database has them now, row locked until commit: a
-    deactivation made since sign-in counts, and one person's concurrent posts
-    queue up for the rate limit instead of all passing it."""
-    if not user.is_authenticated:
-        return user
-    # no_key: rows that point at the user (flags, reactions) can still be
-    # inserted meanwhile, which a full lock would make wait (and deadlock).
-    return (
-        get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).first() or user
-    )
 
 
 def _next_seq(consultation_id):
@@ -201,7 +172,8 @@ def do_post_comment(user, consultation, *, body, question=None, section=None, pa
         comment.question_id, comment.section_id = parent.question_id, parent.section_id
     else:
         comment.question, comment.section = fields.get("question"), fields.get("section")
-    hold = policy.hold_for(user, consultation, comment.body, now)
+    gates = hooks.gates()
+    hold = next(filter(None, (gate.hold_new(comment, now) for gate in gates)), None)
     if hold is not None:
         comment.status = CommentStatus.HELD
     comment.save()
@@ -210,10 +182,11 @@ def do_post_comment(user, consultation, *, body, question=None, section=None, pa
         comment.root_id = comment.pk
     elif hold is None:
         count_reply(parent)
-    indexing.schedule(comment.pk)
+    hooks.changed(comment.pk)
     if hold is not None:
         # Nobody but its author and the moderators sees it until approved.
-        moderation_actions.hold_new_comment(comment, hold, now)
+        for gate in gates:
+            gate.held(comment, hold, now)
     else:
         events.on_commit_publish("comment.created", comment)
     return comment
@@ -222,7 +195,7 @@ def do_post_comment(user, consultation, *, body, question=None, section=None, pa
 @transaction.atomic
 def do_edit_comment(user, comment, *, body):
     user = fresh_participant(user)
-    if not rules.is_participant(user):
+    if not is_participant(user):
         raise NotAllowed(refusal(user))
     now = timezone.now()
     comment = _lock_comment(comment)
@@ -239,10 +212,9 @@ def do_edit_comment(user, comment, *, body):
     comment.body, comment.edited = body, now
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=["body", "edited", "seq"])
-    indexing.schedule(comment.pk)
-    hold = policy.hold_for_edit(comment.consultation, comment.body)
-    if hold is not None:
-        moderation_actions.review_edit(comment, hold, now)
+    hooks.changed(comment.pk)
+    for gate in hooks.gates():
+        gate.edited(comment, now)
     events.on_commit_publish("comment.updated", comment)
     return comment
 
@@ -257,18 +229,20 @@ def do_delete_comment(user, comment):
         return comment
     if comment.status == CommentStatus.HELD:
         # Nobody else ever saw it: it goes entirely, with its queue item.
-        moderation_actions.withdraw(comment)
-        indexing.schedule(comment.pk)
+        for gate in hooks.gates():
+            gate.withdrawn(comment)
+        hooks.changed(comment.pk)
         comment.delete()
         return comment
     comment.status = CommentStatus.DELETED
     comment.body = ""
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=["status", "body", "seq"])
-    indexing.schedule(comment.pk)
+    hooks.changed(comment.pk)
     # Earlier versions are the author's words too.
     comment.revisions.all().delete()
-    moderation_actions.withdraw(comment)
+    for gate in hooks.gates():
+        gate.withdrawn(comment)
     events.on_commit_publish("comment.removed", comment)
     return comment
 
@@ -280,7 +254,7 @@ def do_react(user, comment, stance):
     if stance not in Stance.values:
         raise Invalid({"stance": [_("Choose agree, disagree or pass.")]})
     user = fresh_participant(user)
-    if not rules.is_participant(user):
+    if not is_participant(user):
         raise NotAllowed(refusal(user))
     comment = _lock_comment(comment)
     if rules.is_author(user, comment):
@@ -307,7 +281,7 @@ def do_react(user, comment, stance):
         setattr(comment, field, getattr(comment, field) + delta)
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=[*changes, "seq"])
-    indexing.schedule(comment.pk)
+    hooks.changed(comment.pk)
     events.on_commit_publish("reactions.updated", comment)
     return comment, mine
 
@@ -325,7 +299,7 @@ def _lock_comment(comment):
 
 def count_reply(parent):
     Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-    indexing.schedule(parent.pk)
+    hooks.changed(parent.pk)
 
 
 def change_status(comment, status, event_kind):
@@ -334,7 +308,7 @@ def change_status(comment, status, event_kind):
     comment.status = status
     comment.seq = _next_seq(comment.consultation_id)
     comment.save(update_fields=["status", "seq"])
-    indexing.schedule(comment.pk)
+    hooks.changed(comment.pk)
     events.on_commit_publish(event_kind, comment)
     return comment
 
@@ -348,7 +322,7 @@ def check_tags(names):
     each regardless of case, at most MAX_TAGS."""
     if not isinstance(names, list | tuple) or not all(isinstance(name, str) for name in names):
         raise Invalid({"tags": [_("Give the themes as a list of names.")]})
-    cleaned = {}
+    cleaned: dict[str, str] = {}
     for name in names:
         name = " ".join(clean_body(name).split())
         if not name:
@@ -375,5 +349,5 @@ def do_set_tags(user, comment, names):
         raise NotAllowed(_("Only moderators and planners can give comments themes."))
     names = check_tags(names)
     comment.tags.set(names)
-    indexing.schedule(comment.pk)
+    hooks.changed(comment.pk)
     return sorted(comment.tags.names(), key=str.casefold)

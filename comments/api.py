@@ -1,8 +1,6 @@
 """JSON API v1 for comments (contract: DESIGN.md). Parse, call one action,
 render; the rules live in comments/actions.py."""
 
-import re
-
 from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -10,11 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comments import actions
-from comments.errors import CommentError
 from comments.models import Comment
 from comments.serializers import CommentSerializer
 from comments.threads import VISIBLE, current_cursor
-from comments.throttles import CommentWriteThrottle
+from core.api import ActionErrorsMixin
+from core.parse import as_int
 
 PAGE_SIZE = 200
 CHANGES_LIMIT = 500
@@ -22,36 +20,6 @@ CHANGES_LIMIT = 500
 
 MAX_OFFSET = 10**9
 MAX_CURSOR = 2**62
-
-
-def non_negative_int(value, maximum):
-    """`value` as an int in [0, maximum], or None (ASCII digits only)."""
-    if value is None or not re.fullmatch(r"[0-9]{1,19}", value):
-        return None
-    number = int(value)
-    return number if number <= maximum else None
-
-
-def error_response(error):
-    body = {"detail": str(error.message), "code": error.code}
-    if error.errors:
-        body["errors"] = {
-            field: [str(m) for m in messages] for field, messages in error.errors.items()
-        }
-    headers = {}
-    if getattr(error, "retry_after", None):
-        body["retry_after"] = error.retry_after
-        headers["Retry-After"] = str(error.retry_after)
-    return Response(body, status=error.status, headers=headers)
-
-
-class CommentErrorsMixin:
-    throttle_classes = [CommentWriteThrottle]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, CommentError):
-            return error_response(exc)
-        return super().handle_exception(exc)
 
 
 def thread_order(queryset):
@@ -72,7 +40,7 @@ class CommentListResponse(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
 
 
-class ConsultationComments(CommentErrorsMixin, APIView):
+class ConsultationComments(ActionErrorsMixin, APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -90,7 +58,7 @@ class ConsultationComments(CommentErrorsMixin, APIView):
         consultation = actions.access_consultation(consultation_id)
         comments = Comment.objects.filter(consultation=consultation).select_related("author")
         if "after" in request.query_params:
-            after = non_negative_int(request.query_params["after"], MAX_CURSOR)
+            after = as_int(request.query_params["after"], maximum=MAX_CURSOR)
             if after is None:
                 return Response({"detail": "after must be a non-negative integer"}, status=400)
             # Read the cursor first: every change up to it has committed, so
@@ -111,7 +79,7 @@ class ConsultationComments(CommentErrorsMixin, APIView):
                     "next": None,
                 }
             )
-        offset = non_negative_int(request.query_params.get("offset", "0"), MAX_OFFSET)
+        offset = as_int(request.query_params.get("offset", "0"), maximum=MAX_OFFSET)
         if offset is None:
             return Response(
                 {"detail": f"offset must be an integer from 0 to {MAX_OFFSET}"}, status=400
@@ -147,7 +115,7 @@ class CommentEdit(serializers.Serializer):
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
 
 
-class CommentDetail(CommentErrorsMixin, APIView):
+class CommentDetail(ActionErrorsMixin, APIView):
     @extend_schema(request=CommentEdit, responses=CommentSerializer)
     def patch(self, request, comment_id):
         """Edit your own comment; the earlier text is kept for moderators."""
@@ -170,7 +138,7 @@ class ReactionInput(serializers.Serializer):
     stance = serializers.CharField()
 
 
-class CommentReactions(CommentErrorsMixin, APIView):
+class CommentReactions(ActionErrorsMixin, APIView):
     @extend_schema(
         request=ReactionInput,
         responses=inline_serializer(

@@ -4,69 +4,19 @@ Thin: authenticate, join the group the recipient function names, validate
 every frame, call an action. The server pushes comment events; a client may
 also post through the socket (the same action as the HTTP API)."""
 
-import json
-import time
-
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from comments import actions
-from comments.errors import CommentError, NotAllowed
 from comments.events import consultation_group
 from comments.serializers import comment_data
 from comments.threads import current_cursor
+from core.errors import ActionError, NotAllowed
+from core.sockets import FrameRateLimit, JsonFrames
 
-MAX_FRAME_BYTES = 16 * 1024
 POST_FIELDS = {"type", "body", "question", "section", "parent", "ref"}
-
-
-class FrameRateLimit:
-    """A token bucket: `rate` frames per second, bursts of `burst`."""
-
-    def __init__(self, rate, burst):
-        self.rate, self.burst = rate, burst
-        self.tokens, self.stamp = float(burst), time.monotonic()
-
-    def allow(self):
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
-class JsonFrames:
-    """What every Puente socket accepts from a client: JSON text objects with
-    a type, of bounded size, at a bounded rate (`self.frames`). A bad frame
-    gets an `error` event; the connection stays open."""
-
-    async def read_frame(self, text_data):
-        """The frame as a dict, or None after answering why it was refused."""
-        if text_data is None:
-            return await self.send_error("bad_frame", "Send JSON text frames.")
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
-            return await self.send_error("too_large", "The frame is too large.")
-        if not self.frames.allow():
-            return await self.send_error("rate_limited", "Too many frames; slow down.")
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            return await self.send_error("bad_json", "The frame is not valid JSON.")
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            return await self.send_error("bad_frame", "A frame is an object with a type.")
-        return frame
-
-    async def send_json(self, content):
-        await self.send(text_data=json.dumps(content, default=str))
-
-    async def send_error(self, code, message, **extra):
-        payload = {"type": "error", "code": code, "message": message}
-        payload.update({k: v for k, v in extra.items() if v})
-        await self.send_json(payload)
 
 
 class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
@@ -77,7 +27,7 @@ class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
             self.consultation = await database_sync_to_async(actions.access_consultation)(
                 consultation_id
             )
-        except CommentError:
+        except ActionError:
             await self.close(code=4404)
             return
         self.group = consultation_group(self.consultation.pk)
@@ -109,7 +59,7 @@ class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
             return await self.send_error("bad_frame", "Unknown fields.", ref=ref)
         try:
             comment = await database_sync_to_async(self._post)(frame)
-        except CommentError as error:
+        except ActionError as error:
             return await self.send_error(
                 error.code,
                 str(error.message),

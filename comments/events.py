@@ -1,17 +1,8 @@
 """Live events: who receives them (one function per event kind) and how they
 are sent. The database is the truth; a lost event is caught up by cursor."""
 
-import json
-import logging
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-
 from comments.serializers import comment_data
-
-logger = logging.getLogger(__name__)
+from core.live import publish_on_commit
 
 COMMENT_EVENTS = (
     "comment.created",
@@ -32,15 +23,4 @@ def on_commit_publish(kind, comment):
     assert kind in COMMENT_EVENTS
     event = {"type": kind, "comment": comment_data(comment), "cursor": comment.seq}
     group = consultation_group(comment.consultation_id)
-    transaction.on_commit(lambda: publish(group, event), robust=True)
-
-
-def publish(group, event):
-    """Send to a group; a layer that is down costs the live update, not the write."""
-    layer = get_channel_layer()
-    # Encoded once here rather than once per connected client.
-    message = {"type": "consultation.event", "text": json.dumps(event, cls=DjangoJSONEncoder)}
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception as error:
-        logger.warning("could not publish %s to %s: %r", event["type"], group, error)
+    publish_on_commit(group, event)

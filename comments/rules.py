@@ -3,14 +3,10 @@ views, the JSON API and the websocket consumer (docs/roles.md)."""
 
 from wagtail.models import PageViewRestriction
 
-from accounts.roles import MODERATOR, PLANNER, has_role
+from accounts.roles import PLANNER, has_role
+from accounts.rules import is_moderator, is_participant
 from comments.models import CommentStatus
 from consultations.status import Status
-
-
-def is_participant(user):
-    # Blocked people keep reading, and may still delete their comments or appeal.
-    return user.is_authenticated and user.is_active and not user.blocked
 
 
 def is_public(consultation):
@@ -51,10 +47,6 @@ def can_react(user, comment, now):
         and not is_author(user, comment)
         and accepts_comments(comment.consultation, now)
     )
-
-
-def is_moderator(user):
-    return is_participant(user) and has_role(user, MODERATOR)
 
 
 def readable_statuses(user):

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comments import actions
-from comments.errors import CommentError, NotFound
 from comments.threads import DRAFT_SESSION_KEY, anchor_key
+from core.errors import ActionError, NotFound
 
 
 def _consultation(consultation_id):
@@ -62,7 +62,7 @@ def post_comment(request, consultation_id):
             section=section or None,
             parent=parent or None,
         )
-    except CommentError as error:
+    except ActionError as error:
         return _refused(
             request,
             consultation,
@@ -82,7 +82,7 @@ def edit_comment(request, comment_id):
     comment = _comment(request.user, comment_id)
     try:
         actions.do_edit_comment(request.user, comment, body=request.POST.get("body", ""))
-    except CommentError as error:
+    except ActionError as error:
         return _refused(
             request,
             comment.consultation,
@@ -100,7 +100,7 @@ def delete_comment(request, comment_id):
     comment = _comment(request.user, comment_id)
     try:
         actions.do_delete_comment(request.user, comment)
-    except CommentError as error:
+    except ActionError as error:
         return _refused(request, comment.consultation, error, fragment=f"comment-{comment.pk}")
     messages.success(request, _("Your comment was deleted."))
     return _back(comment.consultation, f"comment-{comment.pk}")
@@ -113,6 +113,6 @@ def react(request, comment_id):
         return redirect_to_login(comment.consultation.get_url())
     try:
         actions.do_react(request.user, comment, request.POST.get("stance", ""))
-    except CommentError as error:
+    except ActionError as error:
         return _refused(request, comment.consultation, error, fragment=f"comment-{comment.pk}")
     return _back(comment.consultation, f"comment-{comment.pk}")

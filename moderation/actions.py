@@ -1,7 +1,7 @@
 """Every moderation write (CONVENTIONS: check_* validates and authorises,
 do_* writes in one transaction and schedules side effects on commit):
 flags, holds, decisions, blocks and appeals. The admin views, the JSON API
-and comments/actions.py (for holds) call these."""
+and the search pages call these (holds: moderation/holds.py)."""
 
 from collections import Counter
 
@@ -10,13 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from accounts.people import fresh_participant
 from accounts.roles import MODERATOR, has_role
+from accounts.rules import is_moderator, is_participant, refusal
 from comments import actions as comment_actions
-from comments import rules
-from comments.errors import Conflict, Invalid, NotAllowed
+from comments import hooks, rules
 from comments.models import Comment, CommentStatus
 from comments.text import clean_body
-from moderation import events, notify, policy
+from core.errors import ActionError, Conflict, Invalid, NotAllowed
+from moderation import events, policy
+from moderation.holds import open_review
 from moderation.models import (
     ACTIONS_WITH_REASON,
     COMMENT_ACTIONS,
@@ -25,11 +28,12 @@ from moderation.models import (
     Decision,
     Flag,
     FlagReason,
-    Notice,
     Review,
     ReviewKind,
 )
-from search import indexing
+from moderation.rules import APPEALABLE
+from notifications import notify
+from notifications.models import Notice
 
 MAX_NOTE_LENGTH = 1000
 MAX_BULK = 100
@@ -46,17 +50,12 @@ ALLOWED_FROM = {
     ),
     Action.RESTORE: (CommentStatus.HIDDEN, CommentStatus.REMOVED),
 }
-# What an author may appeal, and a moderator's review of it answers.
-APPEALABLE = (CommentStatus.HIDDEN, CommentStatus.REMOVED)
 RESULT_STATUS = {
     Action.APPROVE: CommentStatus.PUBLISHED,
     Action.HIDE: CommentStatus.HIDDEN,
     Action.REMOVE: CommentStatus.REMOVED,
     Action.RESTORE: CommentStatus.PUBLISHED,
 }
-
-
-is_moderator = rules.is_moderator
 
 
 def check_note(note, *, field="note", required=False):
@@ -75,8 +74,8 @@ def check_note(note, *, field="note", required=False):
 
 def check_may_flag(user, comment):
     """Whether `user` may report `comment` at all, whatever the reason given."""
-    if not rules.is_participant(user):
-        raise NotAllowed(comment_actions.refusal(user))
+    if not is_participant(user):
+        raise NotAllowed(refusal(user))
     if rules.is_author(user, comment):
         raise NotAllowed(_("You cannot flag your own comment."))
     if comment.status != CommentStatus.PUBLISHED:
@@ -113,14 +112,14 @@ def do_flag(user, comment, *, reason, note=""):
     """Record the flag and put the comment in the queue; the N-th distinct
     flag not cleared by an approval hides it pending review."""
     now = timezone.now()
-    user = comment_actions.fresh_participant(user)
+    user = fresh_participant(user)
     comment = _lock_comment(comment)
     note = check_flag(user, comment, reason, note)
     if already_flagged(user, comment):
         raise Invalid({"reason": [already_flagged_message()]})
     flag = Flag.objects.create(comment=comment, user=user, reason=reason, note=note)
-    indexing.schedule(comment.pk)
-    review = _open_review(comment, ReviewKind.FLAGGED, now)
+    hooks.changed(comment.pk)
+    review = open_review(comment, ReviewKind.FLAGGED, now)
     review.flag_count = Flag.objects.filter(comment=comment, cleared=False).count()
     review.save()
     threshold = policy.policy_for(comment.consultation).auto_hide_flags
@@ -156,63 +155,6 @@ def _top_reason(comment):
         .values_list("reason", flat=True)
     )
     return Counter(reasons).most_common(1)[0][0]
-
-
-def _open_review(comment, kind, now):
-    """The comment's queue item, pending. An item already pending keeps its
-    place, and its kind unless appealed (a held comment that is also flagged
-    stays "held"; an author appealing an auto-hide does not wait longer)."""
-    review, created = Review.objects.select_for_update().get_or_create(
-        comment=comment,
-        defaults={"consultation_id": comment.consultation_id, "kind": kind, "opened": now},
-    )
-    if created:
-        return review
-    if not review.pending:
-        review.pending, review.kind, review.opened = True, kind, now
-    elif kind == ReviewKind.APPEALED:
-        review.kind = kind
-    return review
-
-
-# Holds (called by comments.actions.do_post_comment) -----------------------
-
-
-def hold_new_comment(comment, hold, now):
-    """Queue a comment the site held on posting and tell its author."""
-    hold_reason, detail = hold
-    review = Review.objects.create(
-        comment=comment,
-        consultation_id=comment.consultation_id,
-        kind=ReviewKind.HELD,
-        hold_reason=hold_reason,
-        hold_detail=detail[:100],
-        opened=now,
-    )
-    notify.tell(comment.author, Notice.Kind.HELD, comment=comment, hold_reason=hold_reason, now=now)
-    events.on_commit_queue_changed(review)
-    return review
-
-
-def review_edit(comment, hold, now):
-    """An edit that a hold rule would have caught (a filtered word, too many
-    links) puts the comment in the queue; it stays shown until a moderator
-    decides, as a flagged comment does."""
-    hold_reason, detail = hold
-    review = _open_review(comment, ReviewKind.FLAGGED, now)
-    review.hold_reason, review.hold_detail = hold_reason, detail[:100]
-    review.save()
-    events.on_commit_queue_changed(review)
-    return review
-
-
-def withdraw(comment):
-    """The author deleted the comment: nothing is left to review."""
-    review = Review.objects.filter(comment=comment, pending=True).first()
-    if review is not None:
-        review.pending = False
-        review.save(update_fields=["pending"])
-        events.on_commit_queue_changed(review)
 
 
 # Decisions -----------------------------------------------------------------
@@ -260,7 +202,7 @@ def check_decision(moderator, comment, review, action, reason, note):
 def do_decide(moderator, comment, *, action, reason="", note=""):
     """Approve, hide, remove or restore a comment; resolves its queue item,
     logs the decision, tells the author and pushes the change live."""
-    moderator = comment_actions.fresh_participant(moderator)
+    moderator = fresh_participant(moderator)
     return _decide(moderator, comment, action, reason, note, timezone.now())
 
 
@@ -318,6 +260,21 @@ def _event_kind(before, after):
     return "comment.created" if before == CommentStatus.HELD else "comment.updated"
 
 
+def allowed_actions(moderator, comment, review):
+    """The decisions moderation.check_decision accepts on the comment
+    as it is now: the buttons its form offers (a reason stands in for the one
+    the moderator will choose)."""
+    allowed = []
+    for action in COMMENT_ACTIONS:
+        reason = FlagReason.SPAM if action in ACTIONS_WITH_REASON else ""
+        try:
+            check_decision(moderator, comment, review, action, reason, "")
+        except ActionError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
 def check_bulk_ids(comment_ids):
     """The distinct comment ids, in order; too many is refused rather than
     cut short, so that no comment is silently left undecided."""
@@ -343,7 +300,7 @@ def do_bulk_decide(moderator, comment_ids, *, action, reason="", note=""):
     ids = check_bulk_ids(comment_ids)
     check_decision_input(action, reason, note)
     comments = Comment.objects.in_bulk(ids)
-    outcome = {}
+    outcome: dict[int, str | None] = {}
     for comment_id in ids:
         comment = comments.get(comment_id)
         if comment is None:
@@ -393,7 +350,7 @@ def do_block(moderator, person, *, reason, note="", hide_content=False):
         .filter(pk__in=[moderator.pk, person.pk])
         .order_by("pk")
     )
-    moderator = comment_actions.fresh_participant(moderator)
+    moderator = fresh_participant(moderator)
     if not is_moderator(moderator):
         raise NotAllowed(_("Only moderators can block people."))
     if reason not in FlagReason.values:
@@ -423,7 +380,7 @@ def do_block(moderator, person, *, reason, note="", hide_content=False):
 @transaction.atomic
 def do_unblock(moderator, person, *, note=""):
     now = timezone.now()
-    moderator = comment_actions.fresh_participant(moderator)
+    moderator = fresh_participant(moderator)
     if not is_moderator(moderator):
         raise NotAllowed(_("Only moderators can unblock people."))
     note = check_note(note)
@@ -439,15 +396,6 @@ def do_unblock(moderator, person, *, note=""):
 # Appeals -------------------------------------------------------------------
 
 
-def is_appealable(user, comment):
-    """The author of a hidden or removed comment (appealed or not yet)."""
-    return rules.is_author(user, comment) and comment.status in APPEALABLE
-
-
-def can_appeal(user, comment):
-    return is_appealable(user, comment) and not Appeal.objects.filter(comment=comment).exists()
-
-
 @transaction.atomic
 def do_appeal(user, comment, *, note):
     """The author asks the moderators to look again; once per comment."""
@@ -461,7 +409,7 @@ def do_appeal(user, comment, *, note):
         raise Conflict(_("You have already appealed this decision."))
     note = check_note(note, required=True)
     appeal = Appeal.objects.create(comment=comment, note=note, created=now)
-    review = _open_review(comment, ReviewKind.APPEALED, now)
+    review = open_review(comment, ReviewKind.APPEALED, now)
     review.save()
     events.on_commit_queue_changed(review)
     return appeal

@@ -4,7 +4,7 @@ unblock), the decision log and the queue item fragment the live page fetches.
 
 Thin, as the conventions ask: parse the form, call one action from
 moderation/actions.py, report the outcome as a Wagtail message, redirect.
-Only moderators (moderation.actions.is_moderator) get past `ModeratorsOnly`;
+Only moderators (accounts.rules.is_moderator) get past `ModeratorsOnly`;
 everyone else who reaches the admin gets a 403 page, never data."""
 
 from dataclasses import dataclass, field
@@ -18,23 +18,23 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views import View
-from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.paginator import WagtailPaginator
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from comments.errors import CommentError
+from accounts.rules import is_moderator
+from comments.links import anchor_label, thread_url
 from comments.models import Comment
 from consultations.models import ConsultationPage
+from core.admin import RestrictedTo, SectionPage, admin_page_named, comment_refusal, error_text
+from core.errors import ActionError
+from core.text import fold
 from moderation import actions
 from moderation.models import (
-    ACTIONS_WITH_REASON,
     Action,
     Decision,
     FilteredWord,
@@ -43,7 +43,6 @@ from moderation.models import (
     ReviewKind,
 )
 from moderation.queue import PAGE_SIZE, SORTS, Filters, appeal_of, load_items, pending_reviews
-from moderation.words import normalize
 
 # Labels of the queue's sort options (moderation.queue.SORTS).
 SORT_LABELS = {
@@ -106,15 +105,6 @@ def filter_params(filters):
     return [(BACK + name, value) for name, value in pairs if value]
 
 
-def admin_page_named(data):
-    """The admin page a form names in `next` to come back to, if it is one of
-    ours (a path under /admin/ on this site); else ""."""
-    target = data.get("next", "")
-    if target.startswith("/admin/") and url_has_allowed_host_and_scheme(target, None):
-        return target
-    return ""
-
-
 def back_to_queue(data):
     """The queue page a decision form came from (its filters and page), or
     the admin page named by `next` (the comment search sends its own URL)."""
@@ -122,21 +112,6 @@ def back_to_queue(data):
         return redirect(target)
     params = {k[len(BACK) :]: v for k, v in data.items() if k.startswith(BACK)}
     return redirect(queue_url(Filters.from_params(params), params.get("p")))
-
-
-def allowed_actions(moderator, comment, review):
-    """The decisions moderation.actions.check_decision accepts on the comment
-    as it is now: the buttons its form offers (a reason stands in for the one
-    the moderator will choose)."""
-    allowed = []
-    for action in actions.COMMENT_ACTIONS:
-        reason = FlagReason.SPAM if action in ACTIONS_WITH_REASON else ""
-        try:
-            actions.check_decision(moderator, comment, review, action, reason, "")
-        except CommentError:
-            continue
-        allowed.append(action)
-    return allowed
 
 
 def record_rows(record):
@@ -175,23 +150,6 @@ class Row:
         return self.item.comment
 
 
-def anchor_label(comment):
-    if comment.question_id and comment.question is not None:
-        return _("Question: %(text)s") % {"text": comment.question.text}
-    if comment.section_id and comment.section is not None:
-        return _("Section: %(text)s") % {"text": comment.section.heading}
-    return ""
-
-
-def thread_url(request, comment, consultation=None):
-    """The comment in its thread on the public site. `consultation` when the
-    caller has it loaded already (the queue's reviews join it)."""
-    if comment is None:
-        return ""
-    url = (consultation or comment.consultation).get_url(request=request)
-    return f"{url}#comment-{comment.pk}" if url else ""
-
-
 def rows_for(request, reviews):
     """Rows for a page of reviews: load_items' four queries, with the anchors
     joined in, whatever the page's size."""
@@ -206,7 +164,8 @@ def rows_for(request, reviews):
             record=record_rows(item.author_record),
             appeal=appeal_of(item.comment),
             actions=[
-                (a.value, a.label) for a in allowed_actions(request.user, item.comment, item.review)
+                (a.value, a.label)
+                for a in actions.allowed_actions(request.user, item.comment, item.review)
             ],
         )
         for item in items
@@ -218,61 +177,14 @@ def access_comment(comment_id):
     return get_object_or_404(Comment, pk=comment_id)
 
 
-def error_text(error):
-    """A refused action as one line for a Wagtail message."""
-    details = [str(m) for messages_ in error.errors.values() for m in messages_]
-    return " ".join([str(error.message), *details]) if details else str(error.message)
-
-
-def comment_refusal(comment_id, error):
-    """What was refused on one comment, for a Wagtail message: `error` is a
-    CommentError or its text already."""
-    text = error if isinstance(error, str) else error_text(error)
-    return _("Comment %(id)s: %(error)s") % {"id": comment_id, "error": text}
-
-
-class RestrictedTo:
-    """Only people `allowed(user)` get past; anyone else who reaches the
-    admin gets a 403 page titled `refusal`. Anonymous people and citizens
-    never get this far: the admin's own check sends them to sign in."""
-
-    refusal = ""
-
-    def allowed(self, user):
-        raise NotImplementedError
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.allowed(request.user):
-            return TemplateResponse(
-                request,
-                "moderation/admin/forbidden.html",
-                {"header_title": self.refusal, "page_title": self.refusal},
-                status=403,
-            )
-        return super().dispatch(request, *args, **kwargs)
-
-
 class ModeratorsOnly(RestrictedTo):
     """Moderators (and superusers) only."""
 
     refusal = gettext_lazy("Moderators only")
+    refusal_detail = gettext_lazy("Only moderators can see this page.")
 
     def allowed(self, user):
-        return actions.is_moderator(user)
-
-
-class SectionPage(WagtailAdminTemplateMixin, TemplateView):
-    """An admin page within a section: breadcrumbs home › section › page."""
-
-    section_url_name = ""
-    section_label = ""
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse(self.section_url_name), "label": self.section_label},
-            {"url": "", "label": self.get_page_title()},
-        ]
+        return is_moderator(user)
 
 
 class ModerationPage(ModeratorsOnly, SectionPage):
@@ -344,7 +256,7 @@ class DecideView(ModeratorsOnly, View):
                 reason=data.get("reason", ""),
                 note=data.get("note", ""),
             )
-        except CommentError as error:
+        except ActionError as error:
             messages.error(request, comment_refusal(comment.pk, error))
         else:
             messages.success(
@@ -368,7 +280,7 @@ class BulkDecideView(ModeratorsOnly, View):
                 reason=data.get("reason", ""),
                 note=data.get("note", ""),
             )
-        except CommentError as error:
+        except ActionError as error:
             messages.error(request, error_text(error))
             return back
         taken = [i for i, refused in outcome.items() if refused is None]
@@ -441,7 +353,7 @@ class BlockView(ModeratorsOnly, View):
                 note=data.get("note", ""),
                 hide_content=data.get("hide_content") == "on",
             )
-        except CommentError as error:
+        except ActionError as error:
             messages.error(request, error_text(error))
         else:
             messages.success(
@@ -463,7 +375,7 @@ class UnblockView(ModeratorsOnly, View):
         person = get_object_or_404(get_user_model(), pk=user_id)
         try:
             actions.do_unblock(request.user, person, note=request.POST.get("note", ""))
-        except CommentError as error:
+        except ActionError as error:
             messages.error(request, error_text(error))
         else:
             messages.success(request, _("%(name)s is unblocked.") % {"name": person})
@@ -513,7 +425,7 @@ class FilteredWordForm(WagtailAdminModelForm):
     def clean_word(self):
         # Runs of spaces collapsed: "mala  palabra" is "mala palabra".
         word = " ".join(self.cleaned_data["word"].split())
-        normalized = normalize(word).strip()
+        normalized = fold(word).strip()
         if not normalized:
             raise ValidationError(_("Write a word or phrase."))
         if len(normalized) > FilteredWord._meta.get_field("normalized").max_length:
@@ -525,7 +437,7 @@ class FilteredWordForm(WagtailAdminModelForm):
         word, language = cleaned.get("word"), cleaned.get("language")
         if word and language:
             taken = FilteredWord.objects.filter(
-                language=language, normalized=normalize(word).strip()
+                language=language, normalized=fold(word).strip()
             ).exclude(pk=self.instance.pk)
             if taken.exists():
                 self.add_error(

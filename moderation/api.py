@@ -11,13 +11,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comments import actions as comment_actions
-from comments.api import CommentErrorsMixin, non_negative_int
-from comments.errors import NotAllowed, NotFound
 from comments.models import Comment
-from comments.throttles import ModerationWriteThrottle
+from core.api import ActionErrorsMixin, errors
+from core.errors import NotFound
+from core.parse import as_int
+from core.throttles import ModerationWriteThrottle
 from moderation import actions
 from moderation.models import FlagReason, HoldReason, ReviewKind
 from moderation.queue import PAGE_SIZE, SORTS, Filters, load_items, pending_reviews
+from moderation.rules import require_moderator
 from moderation.serializers import (
     BulkDecisionInput,
     BulkDecisionResultSerializer,
@@ -30,26 +32,6 @@ from moderation.serializers import (
 )
 
 MAX_PAGE = 10**6
-
-ErrorSerializer = inline_serializer(
-    "Error",
-    {
-        "detail": serializers.CharField(),
-        "code": serializers.CharField(),
-        "errors": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()), required=False
-        ),
-    },
-)
-
-
-def errors(*statuses):
-    return dict.fromkeys(statuses, ErrorSerializer)
-
-
-def require_moderator(user):
-    if not actions.is_moderator(user):
-        raise NotAllowed(_("Only moderators can do this."))
 
 
 def access_comment_for_moderation(user, comment_id):
@@ -67,7 +49,7 @@ class FlagInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
-class CommentFlags(CommentErrorsMixin, APIView):
+class CommentFlags(ActionErrorsMixin, APIView):
     @extend_schema(
         request=FlagInput,
         responses={
@@ -85,7 +67,7 @@ class CommentFlags(CommentErrorsMixin, APIView):
         return Response({"reason": flag.reason}, status=201)
 
 
-class ModerationQueue(CommentErrorsMixin, APIView):
+class ModerationQueue(ActionErrorsMixin, APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("consultation", int, description="Only this consultation's items."),
@@ -105,7 +87,7 @@ class ModerationQueue(CommentErrorsMixin, APIView):
         """The review queue (moderators only): flagged, held and appealed
         comments waiting for a decision. Unknown filter values are ignored."""
         require_moderator(request.user)
-        number = non_negative_int(request.query_params.get("page", "1"), MAX_PAGE)
+        number = as_int(request.query_params.get("page", "1"), maximum=MAX_PAGE)
         if not number:
             message = _("page must be a whole number from 1 to %(max)s.") % {"max": MAX_PAGE}
             return Response({"detail": message, "code": "invalid"}, status=400)
@@ -138,7 +120,7 @@ class ModerationQueue(CommentErrorsMixin, APIView):
         return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
-class CommentDecisions(CommentErrorsMixin, APIView):
+class CommentDecisions(ActionErrorsMixin, APIView):
     throttle_classes = [ModerationWriteThrottle]
 
     @extend_schema(
@@ -163,7 +145,7 @@ class CommentDecisions(CommentErrorsMixin, APIView):
         )
 
 
-class BulkDecisions(CommentErrorsMixin, APIView):
+class BulkDecisions(ActionErrorsMixin, APIView):
     throttle_classes = [ModerationWriteThrottle]
 
     @extend_schema(

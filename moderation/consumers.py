@@ -14,8 +14,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from comments.consumers import FrameRateLimit, JsonFrames
-from moderation.actions import is_moderator
+from accounts.rules import is_moderator
+from core.sockets import FrameRateLimit, JsonFrames
 from moderation.events import QUEUE_GROUP
 
 FORBIDDEN = 4403

@@ -3,11 +3,11 @@ notices, counted only when a template asks (one query)."""
 
 from django.utils.functional import SimpleLazyObject
 
+from notifications.models import Notice
+
 
 def notices(request):
     def unread():
-        from moderation.models import Notice
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0

@@ -1,9 +1,7 @@
 """Live events for the moderators' review queue. Only sockets of moderators
 join the queue group (moderation/consumers.py)."""
 
-from django.db import transaction
-
-from comments.events import publish
+from core.live import publish_on_commit
 
 QUEUE_GROUP = "moderation.queue"
 
@@ -19,4 +17,4 @@ def on_commit_queue_changed(review):
         "kind": review.kind,
         "flag_count": review.flag_count,
     }
-    transaction.on_commit(lambda: publish(QUEUE_GROUP, event), robust=True)
+    publish_on_commit(QUEUE_GROUP, event)

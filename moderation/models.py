@@ -13,6 +13,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from comments.models import Comment
 from consultations.models import ConsultationPage
+from core.text import fold
 
 
 class FlagReason(models.TextChoices):
@@ -79,7 +80,8 @@ class ModerationSettings(BaseSiteSetting):
 
 class FilteredWord(models.Model):
     """A word or phrase that holds a comment for review (never rejects it).
-    Matched ignoring accents and case, on word boundaries (moderation/words.py)."""
+    Matched ignoring accents and case (core.text.fold), on word boundaries
+    (moderation/words.py)."""
 
     class Language(models.TextChoices):
         SPANISH = "es", _("Spanish")
@@ -103,9 +105,7 @@ class FilteredWord(models.Model):
         return self.word
 
     def save(self, *args, **kwargs):
-        from moderation.words import normalize
-
-        self.normalized = normalize(self.word).strip()
+        self.normalized = fold(self.word).strip()
         super().save(*args, **kwargs)
 
 
@@ -254,38 +254,3 @@ class Appeal(models.Model):
 
     def __str__(self):
         return f"appeal of {self.comment_id}"
-
-
-class Notice(models.Model):
-    """What an author is told about a decision on their comment, on the site
-    (the e-mail says the same)."""
-
-    class Kind(models.TextChoices):
-        HELD = "held", _("Awaiting review")
-        HIDDEN_BY_FLAGS = "flagged", _("Hidden after flags")
-        APPROVED = "approve", _("Approved")
-        HIDDEN = "hide", _("Hidden")
-        REMOVED = "remove", _("Removed")
-        RESTORED = "restore", _("Restored")
-        BLOCKED = "block", _("Account blocked")
-        UNBLOCKED = "unblock", _("Account unblocked")
-        # The planners' published response links the comment (consultations/responses.py).
-        RESPONDED = "response", _("Answered in the response")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_notices"
-    )
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    reason = models.CharField(max_length=20, choices=FlagReason.choices, blank=True)
-    hold_reason = models.CharField(max_length=16, choices=HoldReason.choices, blank=True)
-    note = models.TextField(blank=True)
-    created = models.DateTimeField()
-    read = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["-created", "-pk"]
-        indexes = [models.Index(fields=["user", "read", "-created"], name="notice_user_idx")]
-
-    def __str__(self):
-        return f"{self.kind} for {self.user_id}"

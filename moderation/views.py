@@ -13,10 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from comments import actions as comment_actions
 from comments import rules
-from comments.errors import CommentError, Invalid, NotAllowed, NotFound
 from comments.models import CommentStatus
+from core.errors import ActionError, Invalid, NotAllowed, NotFound
 from moderation import actions
-from moderation.models import Appeal, FlagReason, Notice
+from moderation import rules as moderation_rules
+from moderation.models import Appeal, FlagReason
+from notifications.models import Notice
 
 NOTICES_PER_PAGE = 50
 APPEAL_DRAFT_SESSION_KEY = "moderation_appeal_draft"
@@ -67,7 +69,7 @@ def flag_comment(request, comment_id):
         actions.do_flag(request.user, comment, reason=reason, note=note)
     except Invalid as error:
         return _flag_form(request, comment, reason=reason, note=note, errors=error.errors)
-    except CommentError as error:
+    except ActionError as error:
         messages.error(request, str(error.message))
         return _at_comment(comment)
     messages.success(request, _("Thank you: the moderators will review it."))
@@ -114,7 +116,7 @@ def notices(request):
             seen.add(comment.pk)
             appeal = _appeal_of(comment)
             entry["appeal"] = appeal
-            entry["can_appeal"] = appeal is None and actions.is_appealable(user, comment)
+            entry["can_appeal"] = appeal is None and moderation_rules.is_appealable(user, comment)
             entry["show_text"] = comment.status in (
                 CommentStatus.PUBLISHED,
                 CommentStatus.HELD,
@@ -162,7 +164,7 @@ def appeal(request, comment_id):
             "errors": [str(m) for ms in error.errors.values() for m in ms],
         }
         return redirect(f"{back}#appeal-{comment.pk}")
-    except CommentError as error:
+    except ActionError as error:
         messages.error(request, str(error.message))
         return redirect(f"{back}#notices")
     messages.success(request, _("Appeal sent: a moderator will look at your comment again."))

@@ -11,8 +11,8 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.admin.ui.sidebar import SubMenuItem as SubMenuItemComponent
 
+from accounts.rules import is_moderator
 from moderation import admin_urls
-from moderation.actions import is_moderator
 from moderation.admin_views import FilteredWordViewSet
 from moderation.models import Action, Review
 

@@ -1,22 +1,13 @@
 """The word filter: moderators list words and phrases; a comment containing
 one is held for review. Matching ignores accents and case and respects word
-boundaries, so "estupido" matches "ESTÚPIDO" but not "estupidez"."""
+boundaries, so "estupido" matches "ESTÚPIDO" but not "estupidez". Words and
+comments are folded alike, by core.text.fold."""
 
 import re
-import unicodedata
 from functools import lru_cache
 
-
-def normalize(text):
-    """Lower case without accents: "Participación" -> "participacion".
-    (ñ folds to n as well: both sides are folded the same way.) Invisible
-    format characters go too, so a soft hyphen or a zero-width space inside
-    a word does not slip it past the filter."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(
-        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
-    )
-    return stripped.casefold()
+from core.text import fold
+from moderation.models import FilteredWord
 
 
 def canonical(word):
@@ -42,7 +33,7 @@ def first_match(text, words):
     words = tuple(sorted({canonical(w) for w in words if w.strip()}))
     if not words:
         return None
-    found = _pattern(words).search(normalize(text))
+    found = _pattern(words).search(fold(text))
     # The text matched may break a phrase over lines; the listed form is
     # what the moderator recognises.
     return canonical(found.group(0)) if found else None
@@ -50,8 +41,6 @@ def first_match(text, words):
 
 def listed_words():
     """{canonical normalised form: the word as a moderator listed it}."""
-    from moderation.models import FilteredWord
-
     return {
         canonical(normalized): word
         for normalized, word in FilteredWord.objects.values_list("normalized", "word")

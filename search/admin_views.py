@@ -11,20 +11,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from wagtail.admin import messages
 
+from accounts.rules import is_moderator
 from comments import actions as comment_actions
-from comments.errors import CommentError
+from comments.links import anchor_label, thread_url
 from comments.models import Comment
-from comments.rules import is_moderator, readable_statuses
-from moderation.actions import MAX_NOTE_LENGTH
-from moderation.admin_views import (
-    RestrictedTo,
-    SectionPage,
-    admin_page_named,
-    allowed_actions,
-    anchor_label,
-    comment_refusal,
-    thread_url,
-)
+from comments.rules import readable_statuses
+from core.admin import RestrictedTo, SectionPage, admin_page_named, comment_refusal
+from core.errors import ActionError
+from moderation.actions import MAX_NOTE_LENGTH, allowed_actions
 from moderation.models import FlagReason, Review
 from search import duplicates, results
 from search.backends.base import IndexUnavailable
@@ -43,6 +37,7 @@ class ReadersOnly(RestrictedTo):
     """Moderators and planners."""
 
     refusal = gettext_lazy("Moderators and planners only")
+    refusal_detail = gettext_lazy("Only moderators and planners can see this page.")
 
     def allowed(self, user):
         return bool(readable_statuses(user))
@@ -195,7 +190,7 @@ class ThemesView(ReadersOnly, View):
         names = request.POST.get("tags", "").split(",")
         try:
             saved = comment_actions.do_set_tags(request.user, comment, names)
-        except CommentError as error:
+        except ActionError as error:
             messages.error(request, comment_refusal(comment.pk, error))
         else:
             messages.success(

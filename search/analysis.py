@@ -1,5 +1,5 @@
 """The database backend's text analysis, the same on PostgreSQL and SQLite:
-words folded (case and accents) and stemmed once for Spanish and once for
+words folded (core.text.fold) and stemmed once for Spanish and once for
 English with the Snowball stemmers.
 
 Done in Python rather than by PostgreSQL's text search configurations
@@ -9,11 +9,11 @@ configurations drop stop words (so "todos" could not be required), and one
 analysis keeps both engines answering alike."""
 
 import threading
-import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
 
+from core.text import fold
 from search.query import WORD
 
 # PostgreSQL refuses longer lexemes; both engines drop them alike.
@@ -31,14 +31,6 @@ def _stemmers():
             snowballstemmer.stemmer("english"),
         )
     return stemmers
-
-
-def fold(word):
-    """Case and accents folded: "PARTICIPACIÓN" -> "participacion"."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return unicodedata.normalize(
-        "NFC", "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
-    )
 
 
 @lru_cache(maxsize=100_000)

@@ -10,14 +10,14 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.rules import is_moderator
 from comments import actions as comment_actions
-from comments.api import CommentErrorsMixin
-from comments.errors import Invalid, NotAllowed, NotFound
+from comments.links import thread_url
 from comments.models import Comment
-from comments.rules import is_moderator, readable_statuses
-from comments.throttles import ModerationWriteThrottle
-from moderation.admin_views import thread_url
-from moderation.api import errors
+from comments.rules import readable_statuses
+from core.api import ActionErrorsMixin, errors, form_errors
+from core.errors import Invalid, NotAllowed, NotFound
+from core.throttles import ModerationWriteThrottle
 from moderation.models import FlagReason
 from search import duplicates, results
 from search.backends.base import IndexUnavailable
@@ -122,11 +122,7 @@ class SearchPageSerializer(serializers.Serializer):
     facets = FacetsSerializer()
 
 
-def form_errors(form):
-    return Invalid({field: list(messages) for field, messages in form.errors.items()})
-
-
-class CommentSearch(CommentErrorsMixin, APIView):
+class CommentSearch(ActionErrorsMixin, APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description='Words; "quotes" for a phrase.'),
@@ -205,7 +201,7 @@ def similar_data(comment, similarity):
     }
 
 
-class SimilarComments(CommentErrorsMixin, APIView):
+class SimilarComments(ActionErrorsMixin, APIView):
     @extend_schema(
         responses={
             200: inline_serializer("SimilarComments", {"results": SimilarSerializer(many=True)}),
@@ -219,7 +215,7 @@ class SimilarComments(CommentErrorsMixin, APIView):
         return Response({"results": [similar_data(c, s) for c, s in found]})
 
 
-class DuplicateClusters(CommentErrorsMixin, APIView):
+class DuplicateClusters(ActionErrorsMixin, APIView):
     @extend_schema(
         parameters=[OpenApiParameter("consultation", int)],
         responses={
@@ -271,7 +267,7 @@ class ThemesInput(serializers.Serializer):
     tags = serializers.JSONField()
 
 
-class CommentThemes(CommentErrorsMixin, APIView):
+class CommentThemes(ActionErrorsMixin, APIView):
     throttle_classes = [ModerationWriteThrottle]
 
     @extend_schema(

@@ -16,17 +16,16 @@ any constant below changes the keys; run `manage.py search_rebuild` after."""
 import hashlib
 import re
 import struct
-import sys
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from django.db import transaction
 from django.db.models import Count, Subquery
 
 from comments.models import Comment, CommentStatus
+from core.text import fold
 from search.models import NearDuplicateKey
 
 # Shorter comments get no keys: "De acuerdo" or "Totalmente en contra" said
@@ -60,52 +59,24 @@ _MASKS = tuple(
 _MINHASHERS = tuple(mask.__xor__ for mask in _MASKS)
 _WORD = re.compile(r"\w+")
 _BAND = struct.Struct(f">BB{ROWS}Q")
-_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
-
-
-@cache
-def _marks():
-    """Every nonspacing mark (what NFKD splits accents into): a str.translate
-    table deleting them, and a regex class of those in the BMP. Built on
-    first use from a scan of all code points (~60 ms)."""
-    codes = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Mn"]
-    ranges = []
-    for code in codes:
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    bmp = "".join(
-        f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges if high < 0x10000
-    )
-    return dict.fromkeys(codes), re.compile(f"[\\w{bmp}]+")
 
 
 def words(body):
-    """The text's words with compatibility forms, case and accents folded:
-    \\w+ runs of NFKD(NFKC(body).casefold()) without nonspacing marks."""
-    text = unicodedata.normalize("NFKC", body or "").casefold()
+    """The text's words, folded as core.text.fold folds them: \\w+ runs."""
+    text = body or ""
     if text.isascii():
-        return _WORD.findall(text)
-    drop, token = _marks()
-    if _BEYOND_BMP.search(text):
-        return _WORD.findall(unicodedata.normalize("NFKD", text).translate(drop))
-    # The same words, faster: split first (marks kept inside tokens), then
-    # fold each distinct token once; whole-text NFKD plus translate costs
-    # three times as much, and comments reuse their words.
+        return _WORD.findall(text.lower())
     found = []
-    for part in token.findall(text):
-        if part.isascii():
-            found.append(part)
-        else:
-            found.extend(_fold(part))
+    # Folded a token at a time: comments reuse their words, and whole-text
+    # folding costs more than a cache hit per token.
+    for part in text.split():
+        found.extend(_folded_words(part))
     return found
 
 
 @lru_cache(maxsize=50_000)
-def _fold(token):
-    drop, _ = _marks()
-    return tuple(_WORD.findall(unicodedata.normalize("NFKD", token).translate(drop)))
+def _folded_words(token):
+    return tuple(_WORD.findall(fold(token)))
 
 
 def _hash(text):

@@ -14,7 +14,7 @@ from django.views import View
 
 from comments.models import CommentStatus
 from consultations.models import ConsultationPage
-from moderation.admin_views import RestrictedTo, SectionPage
+from core.admin import RestrictedTo, SectionPage
 from search.backends.base import IndexUnavailable
 from summaries import charts, export
 from summaries.forms import SummaryFilterForm
@@ -26,6 +26,7 @@ class SummaryReadersOnly(RestrictedTo):
     """Planners and editors."""
 
     refusal = gettext_lazy("Planners and editors only")
+    refusal_detail = gettext_lazy("Only planners and editors can see this page.")
 
     def allowed(self, user):
         return can_read_summary(user)

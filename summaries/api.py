@@ -8,11 +8,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from comments.api import CommentErrorsMixin
-from comments.errors import NotAllowed, NotFound
 from consultations.models import ConsultationPage
-from moderation.api import errors
-from search.api import form_errors, index_unavailable
+from core.api import ActionErrorsMixin, errors, form_errors
+from core.errors import NotAllowed, NotFound
+from search.api import index_unavailable
 from search.backends.base import IndexUnavailable
 from summaries.forms import SummaryFilterForm
 from summaries.rules import can_read_summary
@@ -139,7 +138,7 @@ class SummarySerializer(serializers.Serializer):
     moderation = ModerationSerializer()
 
 
-class ConsultationSummary(CommentErrorsMixin, APIView):
+class ConsultationSummary(ActionErrorsMixin, APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("question", int),

@@ -1,7 +1,7 @@
 """Who may read a consultation's summary (docs/roles.md, "Summaries")."""
 
 from accounts.roles import EDITOR, PLANNER, has_role
-from comments.rules import is_participant
+from accounts.rules import is_participant
 
 
 def can_read_summary(user):

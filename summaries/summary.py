@@ -447,7 +447,7 @@ def _moderation_by_reason(scope, moderation):
 
 def _terms(scope, summary, backend):
     """Significant terms for the whole scope and for each question listed."""
-    from search.terms import significant_terms
+    from search.significance import significant_terms
 
     questions = [anchor.id for anchor in summary.questions]
     found = significant_terms(

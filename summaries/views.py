@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from comments import actions
-from comments.errors import NotFound
+from core.errors import NotFound
 from summaries import opendata
 
 # Seconds a browser or proxy may keep the files of a closed consultation:

@@ -18,9 +18,13 @@ INSTALLED_APPS = [
     "accounts",
     "consultations",
     "comments",
+    "notifications",
     "moderation",
     "search",
+    "responses",
     "summaries",
+    # The demo content and its loader (manage.py load_demo): the top floor.
+    "demo",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -237,6 +241,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Extension points of the lower apps (docs/architecture.md, "Layers"): the
+# higher apps that plug into them, as import strings.
+# Asked by every comment write (comments/hooks.py): holds and reviews.
+PUENTE_COMMENT_GATES = ["moderation.holds.Holds"]
+# Told, inside the writer's transaction, which comments changed.
+PUENTE_COMMENT_CHANGE_LISTENERS = ["search.indexing.schedule"]
+# What a consultation page shows beyond its text (consultations/models.py):
+# callables (page, request) -> template context.
+PUENTE_CONSULTATION_PAGE_CONTEXT = [
+    "comments.threads.discussion_context",
+    "responses.context.response_context",
+]
 
 # Comments: the shortest interval between two posts by one person, in
 # seconds; new accounts (younger than `new_account_days`) wait longer.

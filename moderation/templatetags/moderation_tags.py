@@ -5,6 +5,7 @@ from django import template
 
 from comments import rules
 from comments.models import CommentStatus
+from moderation.models import FlagReason, HoldReason
 from moderation.transparency import figures_for
 
 register = template.Library()
@@ -38,3 +39,15 @@ def awaiting_review_for(comment, user):
 def moderated(comment):
     """Hidden or removed by moderation (a tombstone for everyone)."""
     return comment.status in (CommentStatus.HIDDEN, CommentStatus.REMOVED)
+
+
+@register.filter
+def flag_reason(value):
+    """A FlagReason value as its label (a notice stores the value only)."""
+    return FlagReason(value).label if value in FlagReason.values else value
+
+
+@register.filter
+def hold_reason(value):
+    """A HoldReason value as its label."""
+    return HoldReason(value).label if value in HoldReason.values else value

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.roles import CITIZEN
 from comments import actions
-from comments.errors import Invalid, NotAllowed, RateLimited
 from comments.models import (
     Comment,
     CommentRevision,
@@ -22,6 +21,7 @@ from comments.models import (
 )
 from comments.serializers import comment_data
 from consultations.models import ConsultationPage
+from core.errors import Invalid, NotAllowed, RateLimited
 
 
 def last_seq(consultation):

@@ -14,10 +14,10 @@ from wagtail.models import PageViewRestriction
 from accounts.models import User
 from accounts.roles import CITIZEN
 from comments import actions
-from comments.consumers import MAX_FRAME_BYTES
 from comments.events import consultation_group
 from comments.models import Comment
 from consultations.models import ConsultationPage
+from core.sockets import MAX_FRAME_BYTES
 from tests.factories import ConsultationPageFactory
 from tests.websocket_helpers import (
     TIMEOUT,

@@ -13,9 +13,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.errors import Invalid
-from consultations import responses
-from consultations.models import (
+from core.errors import Invalid
+from responses import actions as responses
+from responses.models import (
     MAX_COMMITMENT_TITLE,
     MAX_UPDATE_TEXT,
     Commitment,

@@ -11,27 +11,19 @@ from wagtail.models import Page, PageLogEntry
 from accounts.models import User
 from accounts.roles import PLANNER, ROLES
 from comments.models import Comment, ConsultationActivity, Reaction, TaggedComment
-from consultations.demo import (
+from consultations.models import ConsultationPage, SectionVersion
+from consultations.status import Status
+from demo.content import (
     CLOSED,
     CLOSED_DISCUSSION,
     CLOSED_RESPONSE,
     DEMO_CONSULTATIONS,
     DEMO_EMAIL_DOMAIN,
     RESPONDENT,
-    create_demo_accounts,
-    load_demo,
 )
-from consultations.models import (
-    Commitment,
-    CommitmentStatus,
-    CommitmentUpdate,
-    ConsultationPage,
-    Response,
-    ResponseItem,
-    SectionVersion,
-)
-from consultations.status import Status
-from moderation.models import Notice
+from demo.loader import create_demo_accounts, load_demo
+from notifications.models import Notice
+from responses.models import Commitment, CommitmentStatus, CommitmentUpdate, Response, ResponseItem
 from search.models import PendingIndex
 from summaries.summary import Scope, summarise
 

@@ -19,18 +19,13 @@ from wagtail.users.models import UserProfile
 
 from accounts.roles import CITIZEN, MODERATOR, PLANNER
 from comments import actions as comment_actions
-from comments.errors import Conflict, Invalid
-from consultations import responses
-from consultations.models import (
-    MAX_HEADING,
-    MAX_ITEM_TEXT,
-    ConsultationPage,
-    Response,
-    ResponseItem,
-)
+from consultations.models import ConsultationPage
 from consultations.status import Status
+from core.errors import Conflict, Invalid
 from moderation import actions as moderation_actions
-from moderation.models import Notice
+from notifications.models import Notice
+from responses import actions as responses
+from responses.models import MAX_HEADING, MAX_ITEM_TEXT, Response, ResponseItem
 
 SAID = "Muchas personas pidieron más luminarias en los parques."
 WILL_DO = "Instalaremos cuarenta luminarias nuevas antes de fin de año."
@@ -516,7 +511,7 @@ def test_a_failing_mail_server_does_not_undo_the_publication(
 def _grow(scene, n):
     """n more items, each linking two comments and a theme, and n more
     commitments with two updates each; published."""
-    from consultations.models import CommitmentStatus
+    from responses.models import CommitmentStatus
 
     planner = scene.planner
     comment_actions.do_set_tags(planner, scene.a1, ["Iluminación"])

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
-from consultations import responses
-from consultations.models import Commitment, CommitmentUpdate, Response, ResponseItem
 from moderation import actions as moderation_actions
+from responses import actions as responses
+from responses.models import Commitment, CommitmentUpdate, Response, ResponseItem
 from tests.consultations.test_response import (  # noqa: F401 - shared fixtures
     SAID,
     WILL_DO,
@@ -225,7 +225,7 @@ def test_the_menu_shows_responses_to_writers_only(client, make_user):
 
 
 def test_the_actions_refuse_those_outside_the_writers(scene, make_user):
-    from comments.errors import NotAllowed
+    from core.errors import NotAllowed
 
     for user in (make_user(CITIZEN), make_user(MODERATOR), person(BLOCKED, make_user)):
         with pytest.raises(NotAllowed):

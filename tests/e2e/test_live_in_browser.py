@@ -3,8 +3,8 @@ the other sees it without reloading; the page with comments passes axe."""
 
 import pytest
 
-from consultations.demo import load_demo
 from consultations.models import ConsultationPage
+from demo.loader import load_demo
 from tests.e2e.conftest import axe_violations
 from tests.e2e.helpers import sign_in, verified_user, wait_live
 

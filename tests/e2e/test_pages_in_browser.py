@@ -2,8 +2,8 @@
 
 import pytest
 
-from consultations.demo import load_demo
 from consultations.models import ConsultationPage
+from demo.loader import load_demo
 from tests.e2e.conftest import axe_violations
 
 pytestmark = pytest.mark.e2e

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.roles import CITIZEN, PLANNER
 from comments import actions as comment_actions
-from consultations import responses
 from consultations.models import ConsultationPage
+from responses import actions as responses
 from tests.e2e.conftest import axe_violations
 from tests.e2e.helpers import in_thread, sign_in, verified_user
 from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, home_page

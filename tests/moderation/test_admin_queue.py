@@ -16,8 +16,9 @@ from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from comments import actions as comment_actions
 from comments.models import Comment, CommentStatus
 from moderation import actions
-from moderation.models import Decision, FilteredWord, Flag, Notice, Review
+from moderation.models import Decision, FilteredWord, Flag, Review
 from moderation.queue import PAGE_SIZE
+from notifications.models import Notice
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 

@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from accounts.roles import CITIZEN
 from comments import actions as comment_actions
-from comments.errors import Conflict, Invalid, NotAllowed
 from comments.models import Comment, CommentStatus
+from core.errors import Conflict, Invalid, NotAllowed
 from moderation import actions
-from moderation.actions import MAX_NOTE_LENGTH, can_appeal, do_appeal, do_decide
-from moderation.models import Appeal, Notice, Review
+from moderation.actions import MAX_NOTE_LENGTH, do_appeal, do_decide
+from moderation.models import Appeal, Review
+from moderation.rules import can_appeal
+from notifications.models import Notice
 from tests.moderation.conftest import post, queue_listener
 
 NOTE = "No insulté a nadie; cito la ley."

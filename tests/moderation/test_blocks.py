@@ -11,10 +11,11 @@ from wagtail.models import ModelLogEntry
 from accounts.models import User
 from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from comments import actions as comment_actions
-from comments.errors import Conflict, Invalid, NotAllowed
 from comments.models import Comment, CommentStatus, Reaction
+from core.errors import Conflict, Invalid, NotAllowed
 from moderation import actions
-from moderation.models import Decision, Flag, Notice, Review
+from moderation.models import Decision, Flag, Review
+from notifications.models import Notice
 from tests.moderation.conftest import post
 
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from comments.models import Comment
 from moderation import actions
-from moderation.models import Appeal, Flag, FlagReason, Notice, Review
+from moderation.models import Appeal, Flag, FlagReason, Review
+from notifications.models import Notice
 from tests.moderation.conftest import post, url_of
 
 EN = "/en"

@@ -11,11 +11,12 @@ from wagtail.models import ModelLogEntry
 
 from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from comments import actions as comment_actions
-from comments.errors import Conflict, Invalid, NotAllowed
 from comments.models import Comment, CommentStatus
+from core.errors import Conflict, Invalid, NotAllowed
 from moderation import actions
 from moderation.actions import MAX_BULK, MAX_NOTE_LENGTH, do_bulk_decide, do_decide
-from moderation.models import Appeal, Decision, Flag, Notice, Review
+from moderation.models import Appeal, Decision, Flag, Review
+from notifications.models import Notice
 from tests.moderation import conftest as moderation_fixtures
 
 BODY = "Un comentario para moderar"
@@ -428,10 +429,11 @@ def test_confirming_an_auto_hide_tells_the_author_the_outcome(
 def test_a_mail_server_down_does_not_undo_the_decision(
     page, author, moderator, django_capture_on_commit_callbacks, monkeypatch
 ):
-    def broken(*args, **kwargs):
-        raise ConnectionRefusedError
+    class Broken:
+        def send_messages(self, messages):
+            raise ConnectionRefusedError
 
-    monkeypatch.setattr("moderation.notify.send_mail", broken)
+    monkeypatch.setattr("notifications.email.get_connection", Broken)
     comment = post(author, page)
     with django_capture_on_commit_callbacks(execute=True):
         do_decide(moderator, comment, action="hide", reason="spam")

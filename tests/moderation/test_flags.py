@@ -8,12 +8,13 @@ from wagtail.models import ModelLogEntry
 
 from accounts.roles import CITIZEN, MODERATOR
 from comments import actions
-from comments.errors import Invalid, NotAllowed
 from comments.events import consultation_group
 from comments.models import Comment, CommentStatus
+from core.errors import Invalid, NotAllowed
 from moderation import actions as actions_mod
 from moderation.actions import do_decide
-from moderation.models import Decision, Flag, ModerationSettings, Notice, Review
+from moderation.models import Decision, Flag, ModerationSettings, Review
+from notifications.models import Notice
 from tests.moderation.conftest import queue_listener
 
 # Measured: a flag that leaves the comment shown, and the one that hides it.
@@ -84,7 +85,7 @@ def test_the_nth_distinct_flag_hides_the_comment(
 ):
     page, _, comment = setup
     sent = []
-    monkeypatch.setattr("comments.events.publish", lambda group, event: sent.append((group, event)))
+    monkeypatch.setattr("core.live.publish", lambda group, event: sent.append((group, event)))
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             assert flag(client, make_user("citizen"), comment).status_code == 201

@@ -12,7 +12,8 @@ from accounts.roles import CITIZEN
 from comments.models import Comment, CommentStatus
 from moderation import policy
 from moderation.actions import do_decide
-from moderation.models import HoldReason, ModerationSettings, Notice, Review
+from moderation.models import HoldReason, ModerationSettings, Review
+from notifications.models import Notice
 from tests.moderation import conftest as moderation_fixtures
 from tests.moderation.conftest import queue_listener
 

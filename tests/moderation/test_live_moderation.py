@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CITIZEN, MODERATOR
-from comments.errors import Conflict
 from comments.models import Comment
 from consultations.models import ConsultationPage
+from core.errors import Conflict
 from moderation import actions
 from moderation.events import QUEUE_GROUP
 from moderation.models import FilteredWord

@@ -16,8 +16,8 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from comments import actions as comment_actions
-from comments.consumers import MAX_FRAME_BYTES
 from consultations.models import ConsultationPage
+from core.sockets import MAX_FRAME_BYTES
 from moderation import actions
 from moderation.events import QUEUE_GROUP
 from tests.websocket_helpers import (

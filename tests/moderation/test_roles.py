@@ -17,7 +17,7 @@ from wagtail.models import Site
 
 from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from comments import actions as comment_actions
-from comments.errors import NotAllowed
+from core.errors import NotAllowed
 from moderation import actions
 from moderation.models import Appeal, FilteredWord, ModerationSettings
 from tests.roles_doc import doc_table

@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.roles import CITIZEN, MODERATOR
 from comments import actions as comment_actions
-from comments.errors import NotAllowed
 from comments.models import Comment, CommentStatus
+from core.errors import NotAllowed
 from moderation import actions
 from moderation.models import Decision, FilteredWord, Review
 from tests.moderation.conftest import post, queue_listener

@@ -8,7 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from comments.models import Comment, CommentStatus
-from search.analysis import analyse, fold, keys
+from core.text import fold
+from search.analysis import analyse, keys
 from search.backends.base import IndexUnavailable
 from search.backends.database import (
     SNIPPET_LENGTH,

@@ -13,16 +13,8 @@ from django.test import override_settings
 from accounts.roles import CITIZEN
 from comments.models import Comment, CommentStatus
 from search.backends import get_backend
-from search.terms import (
-    BUCKETS,
-    MIN_COUNT,
-    Term,
-    bucket,
-    jlh,
-    sample_buckets,
-    significant_terms,
-    summary_terms,
-)
+from search.significance import jlh, significant_terms
+from search.terms import BUCKETS, MIN_COUNT, Term, bucket, sample_buckets, summary_terms
 from tests.factories import (
     ConsultationIndexPageFactory,
     ConsultationPageFactory,
@@ -471,7 +463,7 @@ def count_terms(comments):
 
 
 def fold_text(text):
-    from search.analysis import fold
+    from core.text import fold
 
     return fold(text)
 

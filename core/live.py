@@ -1,0 +1,33 @@
+"""Live events leave through here: one group message per event, encoded
+once, sent after the write commits. The database is the truth; a lost
+event is caught up by cursor, so a channel layer that is down costs the
+live update, never the write."""
+
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# The message type every Puente consumer relays to its socket as it is.
+EVENT = "consultation.event"
+
+
+def publish(group, event):
+    """Send `event` (a dict with a "type") to everyone in `group` now."""
+    layer = get_channel_layer()
+    # Encoded once here rather than once per connected client.
+    message = {"type": EVENT, "text": json.dumps(event, cls=DjangoJSONEncoder)}
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception as error:
+        logger.warning("could not publish %s to %s: %r", event["type"], group, error)
+
+
+def publish_on_commit(group, event):
+    """Send `event` to `group` once the caller's transaction commits."""
+    transaction.on_commit(lambda: publish(group, event), robust=True)
