@@ -10,6 +10,7 @@ from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment, CommentStatus, ConsultationActivity, Reaction
+from core.parse import as_id
 
 THREADS_PER_PAGE = 20
 MAX_DISPLAY_DEPTH = 3
@@ -140,7 +141,7 @@ def load_threads(consultation, user, *, sort=DEFAULT_SORT, expanded=None, page_n
 
 def _anchor_ids(key):
     kind, _, pk = key.partition("-")
-    pk = int(pk) if pk.isdigit() else None
+    pk = as_id(pk)
     return (pk, None) if kind == "question" else (None, pk)
 
 
@@ -206,7 +207,7 @@ def discussion_context(consultation, request):
     # The one comment whose reply form is shown (`?reply=<id>`): one form per
     # comment would make a long page several times heavier.
     reply = request.GET.get("reply", "")
-    reply_to = int(reply) if reply.isascii() and reply.isdigit() else None
+    reply_to = as_id(reply)
     sections = consultation.ordered_sections
     return {
         "section_threads": [(s, threads.get(anchor_key(section_id=s.pk))) for s in sections],

@@ -32,6 +32,7 @@ from comments.models import Comment
 from consultations.models import ConsultationPage
 from core.admin import RestrictedTo, SectionPage, admin_page_named, comment_refusal, error_text
 from core.errors import ActionError
+from core.parse import as_int
 from core.text import fold
 from moderation import actions
 from moderation.models import (
@@ -83,8 +84,8 @@ def queue_url(filters=None, page=None):
             params["reason"] = filters.reason
         if filters.sort != Filters().sort:
             params["sort"] = filters.sort
-    if page and str(page).isdigit() and int(page) > 1:
-        params["p"] = int(page)
+    if (number := as_int(str(page or ""))) and number > 1:
+        params["p"] = number
     url = reverse("moderation_admin:queue")
     return f"{url}?{urlencode(params)}" if params else url
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef
 
 from comments.models import Comment
+from core.parse import as_id
 from moderation.models import Decision, Flag, FlagReason, HoldReason, Review, ReviewKind
 
 PAGE_SIZE = 50
@@ -32,9 +33,7 @@ class Filters:
         than refused, so a stale link still shows the queue."""
         consultation = params.get("consultation", "")
         return cls(
-            consultation=int(consultation)
-            if consultation.isascii() and consultation.isdigit()
-            else None,
+            consultation=as_id(consultation),
             kind=params.get("kind", "") if params.get("kind") in ReviewKind.values else "",
             reason=params.get("reason", "")
             if params.get("reason") in FlagReason.values + HoldReason.values

@@ -27,6 +27,7 @@ from wagtail.log_actions import log
 from comments.models import Comment, CommentStatus, Theme
 from consultations.models import ConsultationPage
 from core.errors import Conflict, Invalid, NotAllowed
+from core.parse import as_id, as_int
 from notifications import notify
 from notifications.models import Notice
 from responses import rules
@@ -47,7 +48,7 @@ from responses.models import (
 # Comments one item may link (a response cites, it does not list them all).
 MAX_LINKED_COMMENTS = 200
 _SEPARATORS = re.compile(r"[\s,;]+")
-_NUMBER = re.compile(r"#?(\d{1,12})")
+_NUMBER = re.compile(r"#?([0-9]{1,12})")
 # How a linked comment is quoted on the public page.
 EXCERPT_LENGTH = 200
 
@@ -108,9 +109,9 @@ def find_comments(consultation, words, limit=20):
     comments = Comment.objects.filter(
         consultation=consultation, status=CommentStatus.PUBLISHED
     ).select_related("author")
-    number = words.lstrip("#")
-    if number.isascii() and number.isdigit():
-        return list(comments.filter(pk=int(number)))
+    number = as_id(words.lstrip("#"))
+    if number is not None:
+        return list(comments.filter(pk=number))
     return list(comments.filter(body__icontains=words).order_by("pk")[:limit])
 
 
@@ -259,13 +260,44 @@ def check_comment_numbers(consultation, raw):
 
 def _ids(values):
     """Whole numbers from form values; None if any is not one."""
-    ids = []
-    for value in values or ():
-        value = str(value).strip()
-        if not value.isascii() or not value.isdigit():
-            return None
-        ids.append(int(value))
-    return ids
+    ids = [as_id(str(value).strip()) for value in values or ()]
+    return None if None in ids else ids
+
+
+def _check_subject(consultation, subject, themes):
+    """The item's question or theme from `subject` ("", "question-<id>" or
+    "theme-<id>"): ({question, theme}, errors)."""
+    found: dict[str, Any] = {"question": None, "theme": None}
+    if not subject:
+        return found, {}
+    kind, _sep, key = subject.partition("-")
+    number = as_id(key)
+    if kind == "question" and number:
+        found["question"] = next(
+            (q for q in consultation.ordered_questions if q.pk == number), None
+        )
+        if found["question"] is None:
+            return found, {"subject": [_("Choose one of this consultation's questions.")]}
+    elif kind == "theme" and number:
+        found["theme"] = themes().get(number)
+        if found["theme"] is None:
+            return found, {"subject": [_("Choose a theme given to this consultation's comments.")]}
+    else:
+        return found, {"subject": [_("Choose a question, a theme or a subject of its own.")]}
+    return found, {}
+
+
+def _check_themes(raw, themes):
+    """The linked themes from their ids: (themes, errors)."""
+    theme_ids = _ids(raw)
+    if theme_ids is None:
+        return [], {"themes": [_("Choose themes from the list.")]}
+    if not theme_ids:
+        return [], {}
+    available = themes()
+    if any(i not in available for i in theme_ids):
+        return [], {"themes": [_("Choose themes given to this consultation's comments.")]}
+    return [available[i] for i in dict.fromkeys(theme_ids)], {}
 
 
 def check_item(consultation, *, subject, heading, what_you_said, what_we_will_do, comments, themes):
@@ -273,24 +305,15 @@ def check_item(consultation, *, subject, heading, what_you_said, what_we_will_do
     named by `heading`), "question-<id>" or "theme-<id>"; `comments` the
     numbers as typed; `themes` the ids of the themes linked. Returns the
     cleaned fields, or raises Invalid with every error found."""
-    errors = {}
-    cleaned: dict[str, Any] = {"question": None, "theme": None}
-    available_themes = None
-    kind, _sep, key = (subject or "").partition("-")
-    if subject:
-        ids = _ids([key])
-        if kind == "question" and ids:
-            question = next((q for q in consultation.ordered_questions if q.pk == ids[0]), None)
-            if question is None:
-                errors["subject"] = [_("Choose one of this consultation's questions.")]
-            cleaned["question"] = question
-        elif kind == "theme" and ids:
-            available_themes = {t.pk: t for t in consultation_themes(consultation)}
-            cleaned["theme"] = available_themes.get(ids[0])
-            if cleaned["theme"] is None:
-                errors["subject"] = [_("Choose a theme given to this consultation's comments.")]
-        else:
-            errors["subject"] = [_("Choose a question, a theme or a subject of its own.")]
+    available: list[dict[int, Any]] = []
+
+    def consultation_theme_map():
+        # Read once, and only when the subject or the themes need it.
+        if not available:
+            available.append({t.pk: t for t in consultation_themes(consultation)})
+        return available[0]
+
+    cleaned, errors = _check_subject(consultation, subject, consultation_theme_map)
     heading, error = clean_text(heading, max_length=MAX_HEADING, required=False)
     heading = " ".join(heading.split())
     if error:
@@ -302,17 +325,8 @@ def check_item(consultation, *, subject, heading, what_you_said, what_we_will_do
         cleaned[name], error = clean_text(value, max_length=MAX_ITEM_TEXT)
         if error:
             errors[name] = [error]
-    theme_ids = _ids(themes)
-    if theme_ids is None:
-        errors["themes"] = [_("Choose themes from the list.")]
-    elif theme_ids:
-        if available_themes is None:
-            available_themes = {t.pk: t for t in consultation_themes(consultation)}
-        missing = [i for i in theme_ids if i not in available_themes]
-        if missing:
-            errors["themes"] = [_("Choose themes given to this consultation's comments.")]
-        cleaned["themes"] = [available_themes[i] for i in dict.fromkeys(theme_ids) if not missing]
-    cleaned.setdefault("themes", [])
+    cleaned["themes"], theme_errors = _check_themes(themes, consultation_theme_map)
+    errors.update(theme_errors)
     try:
         cleaned["comments"] = check_comment_numbers(consultation, comments)
     except Invalid as error:
@@ -548,10 +562,7 @@ def do_delete_commitment(user, commitment):
 
 
 def _parse_progress(value):
-    value = str(value if value is not None else "").strip().rstrip("%").strip()
-    if not value.isascii() or not value.isdigit():
-        return None
-    return int(value)
+    return as_int(str(value if value is not None else "").strip().rstrip("%").strip())
 
 
 def check_update(consultation, *, date, text, status, progress, today):

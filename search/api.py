@@ -17,6 +17,7 @@ from comments.models import Comment
 from comments.rules import readable_statuses
 from core.api import ActionErrorsMixin, errors, form_errors
 from core.errors import Invalid, NotAllowed, NotFound
+from core.parse import as_id
 from core.throttles import ModerationWriteThrottle
 from moderation.models import FlagReason
 from search import duplicates, results
@@ -241,13 +242,11 @@ class DuplicateClusters(ActionErrorsMixin, APIView):
         """Groups of near-identical comments posted by different accounts:
         copy-paste campaigns."""
         require_reader(request.user)
-        consultation = request.query_params.get("consultation") or None
-        if consultation is not None and not consultation.isdigit():
+        raw = request.query_params.get("consultation") or None
+        consultation = as_id(raw)
+        if raw is not None and consultation is None:
             raise Invalid({"consultation": [_("Give a consultation's number.")]})
-        found = duplicates.clusters(
-            readable_statuses(request.user),
-            consultation=int(consultation) if consultation else None,
-        )
+        found = duplicates.clusters(readable_statuses(request.user), consultation=consultation)
         return Response(
             {
                 "results": [

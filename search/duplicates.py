@@ -278,6 +278,30 @@ def clusters(visible_statuses, consultation=None, min_accounts=2, limit=50):
     return groups[:limit]
 
 
+def _place(comments, placed, found, similar):
+    """One key's comments, oldest first: each unplaced one joins one of the
+    first HOMES clusters the key already feeds, or the group of the key's
+    oldest unplaced comment (a new cluster), when it is near-identical to
+    its first comment."""
+    homes = list(dict.fromkeys(placed[c.pk] for c in comments if c.pk in placed))[:HOMES]
+    seed, group = None, []
+    for comment in comments:
+        if comment.pk in placed:
+            continue
+        home = next((i for i in homes if similar(found[i][0], comment)), None)
+        if home is not None:
+            found[home].append(comment)
+            placed[comment.pk] = home
+        elif seed is None:
+            seed = comment
+        elif similar(seed, comment):
+            group.append(comment)
+    if group:
+        found.append([seed, *group])
+        for comment in found[-1]:
+            placed[comment.pk] = len(found) - 1
+
+
 def _grouped(candidates, min_accounts):
     """Each key's comments, most shared key first, split into clusters with a
     bounded number of comparisons per comment and key: an unplaced comment
@@ -296,24 +320,7 @@ def _grouped(candidates, min_accounts):
 
     placed, found = {}, []  # comment id -> index in found; found: lists of comments
     for comments in candidates:
-        comments = sorted(comments, key=lambda c: (c.created, c.pk))
-        homes = list(dict.fromkeys(placed[c.pk] for c in comments if c.pk in placed))[:HOMES]
-        seed, group = None, []
-        for comment in comments:
-            if comment.pk in placed:
-                continue
-            home = next((i for i in homes if similar(found[i][0], comment)), None)
-            if home is not None:
-                found[home].append(comment)
-                placed[comment.pk] = home
-            elif seed is None:
-                seed = comment
-            elif similar(seed, comment):
-                group.append(comment)
-        if group:
-            found.append([seed, *group])
-            for comment in found[-1]:
-                placed[comment.pk] = len(found) - 1
+        _place(sorted(comments, key=lambda c: (c.created, c.pk)), placed, found, similar)
     clusters_found = []
     for group in found:
         group.sort(key=lambda c: (c.created, c.pk))
