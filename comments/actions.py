@@ -34,7 +34,7 @@ STANCE_COUNTERS: dict[str, str] = {
 }
 
 
-def access_consultation(consultation_id):
+def access_public_consultation(consultation_id):
     """A consultation anyone may read, or NotFound."""
     consultation = ConsultationPage.objects.live().filter(pk=consultation_id).first()
     if consultation is None or not rules.is_public(consultation):
@@ -198,7 +198,7 @@ def do_edit_comment(user, comment, *, body):
     if not is_participant(user):
         raise NotAllowed(refusal(user))
     now = timezone.now()
-    comment = _lock_comment(comment)
+    comment = lock_comment(comment)
     if not rules.is_author(user, comment):
         raise NotAllowed(_("You can only edit your own comments."))
     if comment.status != CommentStatus.PUBLISHED:
@@ -210,19 +210,16 @@ def do_edit_comment(user, comment, *, body):
         return comment
     CommentRevision.objects.create(comment=comment, body=comment.body, created=now)
     comment.body, comment.edited = body, now
-    comment.seq = _next_seq(comment.consultation_id)
-    comment.save(update_fields=["body", "edited", "seq"])
-    hooks.changed(comment.pk)
+    _save_change(comment, ["body", "edited"], "comment.updated")
     for gate in hooks.gates():
         gate.edited(comment, now)
-    events.on_commit_publish("comment.updated", comment)
     return comment
 
 
 @transaction.atomic
 def do_delete_comment(user, comment):
     """The author withdraws a comment: its text goes, its replies stay."""
-    comment = _lock_comment(comment)
+    comment = lock_comment(comment)
     if not rules.can_delete(user, comment):
         raise NotAllowed(_("You can only delete your own comments."))
     if comment.status == CommentStatus.DELETED:
@@ -236,14 +233,11 @@ def do_delete_comment(user, comment):
         return comment
     comment.status = CommentStatus.DELETED
     comment.body = ""
-    comment.seq = _next_seq(comment.consultation_id)
-    comment.save(update_fields=["status", "body", "seq"])
-    hooks.changed(comment.pk)
+    _save_change(comment, ["status", "body"], "comment.removed")
     # Earlier versions are the author's words too.
     comment.revisions.all().delete()
     for gate in hooks.gates():
         gate.withdrawn(comment)
-    events.on_commit_publish("comment.removed", comment)
     return comment
 
 
@@ -256,7 +250,7 @@ def do_react(user, comment, stance):
     user = fresh_participant(user)
     if not is_participant(user):
         raise NotAllowed(refusal(user))
-    comment = _lock_comment(comment)
+    comment = lock_comment(comment)
     if rules.is_author(user, comment):
         raise NotAllowed(_("You cannot react to your own comment."))
     if comment.status != CommentStatus.PUBLISHED:
@@ -279,22 +273,32 @@ def do_react(user, comment, stance):
         current.save(update_fields=["stance"])
     for field, delta in changes.items():
         setattr(comment, field, getattr(comment, field) + delta)
-    comment.seq = _next_seq(comment.consultation_id)
-    comment.save(update_fields=[*changes, "seq"])
-    hooks.changed(comment.pk)
-    events.on_commit_publish("reactions.updated", comment)
+    _save_change(comment, list(changes), "reactions.updated")
     return comment, mine
 
 
-def _lock_comment(comment):
-    """The comment as it is now, only its row locked until commit (locking the
-    joined consultation page too would queue every write on the consultation
-    behind each other)."""
+def lock_comment(comment):
+    """The comment as it is now, with its consultation and author, only its
+    row locked until commit. Locking the joined consultation page too would
+    queue every write on the consultation behind each other; locking the
+    author would let two people flagging each other's comments (or two
+    moderators deciding on each other's) deadlock."""
     return (
         Comment.objects.select_for_update(of=("self",))
-        .select_related("consultation")
+        .select_related("consultation", "author")
         .get(pk=comment.pk)
     )
+
+
+def _save_change(comment, fields, event_kind):
+    """Save `fields` of `comment` under the consultation's next change
+    number, tell the change listeners (the index), and publish `event_kind`
+    once the write commits."""
+    comment.seq = _next_seq(comment.consultation_id)
+    comment.save(update_fields=[*fields, "seq"])
+    hooks.changed(comment.pk)
+    events.on_commit_publish(event_kind, comment)
+    return comment
 
 
 def count_reply(parent):
@@ -306,11 +310,7 @@ def change_status(comment, status, event_kind):
     """Set a comment's status as part of a caller's transaction (moderation
     uses it): a new change number, and the event on commit."""
     comment.status = status
-    comment.seq = _next_seq(comment.consultation_id)
-    comment.save(update_fields=["status", "seq"])
-    hooks.changed(comment.pk)
-    events.on_commit_publish(event_kind, comment)
-    return comment
+    return _save_change(comment, ["status"], event_kind)
 
 
 MAX_TAGS = 10
@@ -344,7 +344,7 @@ def check_tags(names):
 @transaction.atomic
 def do_set_tags(user, comment, names):
     """Replace a comment's themes (moderators and planners)."""
-    comment = _lock_comment(comment)
+    comment = lock_comment(comment)
     if not rules.can_tag(user, comment):
         raise NotAllowed(_("Only moderators and planners can give comments themes."))
     names = check_tags(names)

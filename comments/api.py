@@ -55,7 +55,7 @@ class ConsultationComments(ActionErrorsMixin, APIView):
     )
     def get(self, request, consultation_id):
         """Published comments in thread order, or the changes after a cursor."""
-        consultation = actions.access_consultation(consultation_id)
+        consultation = actions.access_public_consultation(consultation_id)
         comments = Comment.objects.filter(consultation=consultation).select_related("author")
         if "after" in request.query_params:
             after = as_int(request.query_params["after"], maximum=MAX_CURSOR)
@@ -103,7 +103,7 @@ class ConsultationComments(ActionErrorsMixin, APIView):
     @extend_schema(request=CommentInput, responses={201: CommentSerializer})
     def post(self, request, consultation_id):
         """Post a comment (signed-in participants, while the consultation is open)."""
-        consultation = actions.access_consultation(consultation_id)
+        consultation = actions.access_public_consultation(consultation_id)
         data = CommentInput(data=request.data)
         if not data.is_valid():
             return Response({"detail": "invalid", "errors": data.errors}, status=400)

@@ -24,7 +24,7 @@ class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
         self.group = None
         consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
         try:
-            self.consultation = await database_sync_to_async(actions.access_consultation)(
+            self.consultation = await database_sync_to_async(actions.access_public_consultation)(
                 consultation_id
             )
         except ActionError:
@@ -74,7 +74,7 @@ class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             raise NotAllowed(_("Sign in to take part."))
         # Reloaded: an editor may have closed or unpublished it since connect.
-        consultation = actions.access_consultation(self.consultation.pk)
+        consultation = actions.access_public_consultation(self.consultation.pk)
         comment = actions.do_post_comment(
             user,
             consultation,

@@ -113,7 +113,7 @@ def do_flag(user, comment, *, reason, note=""):
     flag not cleared by an approval hides it pending review."""
     now = timezone.now()
     user = fresh_participant(user)
-    comment = _lock_comment(comment)
+    comment = comment_actions.lock_comment(comment)
     note = check_flag(user, comment, reason, note)
     if already_flagged(user, comment):
         raise Invalid({"reason": [already_flagged_message()]})
@@ -134,17 +134,6 @@ def do_flag(user, comment, *, reason, note=""):
         )
     events.on_commit_queue_changed(review)
     return flag
-
-
-def _lock_comment(comment):
-    """The comment as it is now, its row locked until commit. Only its row:
-    locking the joined author too would let two people flagging each other's
-    comments (or two moderators deciding on each other's) deadlock."""
-    return (
-        Comment.objects.select_for_update(of=("self",))
-        .select_related("consultation", "author")
-        .get(pk=comment.pk)
-    )
 
 
 def _top_reason(comment):
@@ -208,7 +197,7 @@ def do_decide(moderator, comment, *, action, reason="", note=""):
 
 def _decide(moderator, comment, action, reason, note, now, *, email_author=True):
     """do_decide inside the caller's transaction, `moderator` fresh."""
-    comment = _lock_comment(comment)
+    comment = comment_actions.lock_comment(comment)
     review = Review.objects.select_for_update().filter(comment=comment).first()
     note = check_decision(moderator, comment, review, action, reason, note)
     before = comment.status

@@ -134,7 +134,7 @@ def check_may_write(user):
         raise NotAllowed(_("Only planners and editors can write responses."))
 
 
-def access_consultation(user, consultation_id):
+def access_consultation_to_answer(user, consultation_id):
     """The consultation whose response `user` may write, or NotAllowed /
     ConsultationPage.DoesNotExist."""
     check_may_write(user)

@@ -190,7 +190,9 @@ class ConsultationMixin:
     @cached_property
     def consultation(self):
         try:
-            return responses.access_consultation(self.request.user, self.kwargs["consultation_id"])
+            return responses.access_consultation_to_answer(
+                self.request.user, self.kwargs["consultation_id"]
+            )
         except ConsultationPage.DoesNotExist as error:
             raise Http404 from error
 

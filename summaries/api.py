@@ -23,7 +23,7 @@ def require_summary_reader(user):
         raise NotAllowed(_("Only planners and editors can read summaries."))
 
 
-def access_consultation(user, consultation_id):
+def access_consultation_to_summarise(user, consultation_id):
     """Any consultation, drafts included, for a summary reader; others are
     refused before learning whether it exists."""
     require_summary_reader(user)
@@ -152,7 +152,7 @@ class ConsultationSummary(ActionErrorsMixin, APIView):
     def get(self, request, consultation_id):
         """A consultation's summary for planners and editors: participation,
         stance, themes and terms, representative comments, moderation."""
-        consultation = access_consultation(request.user, consultation_id)
+        consultation = access_consultation_to_summarise(request.user, consultation_id)
         form = SummaryFilterForm(request.query_params, consultation=consultation)
         if not form.is_valid():
             raise form_errors(form)

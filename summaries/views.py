@@ -34,7 +34,7 @@ FORMATS = {
 
 def _consultation(consultation_id):
     try:
-        return actions.access_consultation(consultation_id)
+        return actions.access_public_consultation(consultation_id)
     except NotFound as error:
         raise Http404(str(error.message)) from error
 
