@@ -83,7 +83,11 @@ def check_rate_limit(user, now):
     if interval <= 0:
         return
     last = (
-        Comment.objects.filter(author=user, created__gt=now - timedelta(seconds=interval))
+        # Up to `now` only: an import of a past discussion (now= in the past)
+        # must not count what the person posted since.
+        Comment.objects.filter(
+            author=user, created__gt=now - timedelta(seconds=interval), created__lte=now
+        )
         .order_by("-created")
         .values_list("created", flat=True)
         .first()
@@ -145,9 +149,13 @@ def _next_seq(consultation_id):
 
 
 @transaction.atomic
-def do_post_comment(user, consultation, *, body, question=None, section=None, parent=None):
+def do_post_comment(
+    user, consultation, *, body, question=None, section=None, parent=None, now=None
+):
+    """Post a comment or a reply. `now`: when, for an import of a past
+    discussion (the demo's); the rules apply as they did then."""
     user = fresh_participant(user)
-    now = timezone.now()
+    now = now or timezone.now()
     fields = check_post(
         user,
         consultation,
@@ -242,9 +250,10 @@ def do_delete_comment(user, comment):
 
 
 @transaction.atomic
-def do_react(user, comment, stance):
-    """Set, change or (same stance again) withdraw `user`'s reaction."""
-    now = timezone.now()
+def do_react(user, comment, stance, *, now=None):
+    """Set, change or (same stance again) withdraw `user`'s reaction (`now`:
+    as in do_post_comment)."""
+    now = now or timezone.now()
     if stance not in Stance.values:
         raise Invalid({"stance": [_("Choose agree, disagree or pass.")]})
     user = fresh_participant(user)

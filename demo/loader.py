@@ -8,14 +8,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.models import PageLogEntry
 
 from accounts.roles import PLANNER, ROLES
-from comments.actions import check_body, do_post_comment, do_react
-from comments.models import Comment, ConsultationActivity, Reaction, TaggedComment, Theme
+from comments.actions import do_post_comment, do_react, do_set_tags
 from consultations.models import (
     ConsultationIndexPage,
     ConsultationPage,
@@ -45,10 +42,7 @@ from demo.content import (
 )
 from moderation.actions import do_flag
 from moderation.models import FilteredWord
-from notifications.models import Notice
 from responses import actions as responses
-from responses.models import Commitment, CommitmentUpdate, Response
-from search import indexing
 
 
 @transaction.atomic
@@ -137,10 +131,9 @@ def load_demo_discussion(page):
     for index, reactions in DEMO_REACTIONS:
         for name, stance in reactions:
             do_react(people[name], comments[index], stance)
+    planner = demo_respondent()
     for index, themes in DEMO_THEMES:
-        # Set directly, as the word list below is: no planner account exists here.
-        comments[index].tags.set(themes)
-        indexing.schedule(comments[index].pk)
+        do_set_tags(planner, comments[index], themes)
     index, flags = DEMO_FLAGS
     for name, reason in flags:
         do_flag(people[name], comments[index], reason=reason)
@@ -160,81 +153,38 @@ def load_demo_report(page, now):
 
 
 def import_past_discussion(page, discussion, reactions, themes):
-    """Write comments made while the consultation was open, as an import
-    would (comments/actions.py refuses new ones once it closed): every field
-    do_post_comment and do_react set, reaction counts matching the Reaction
-    rows, and the comments queued for the search index. Returns them in
-    `discussion` order."""
+    """The comments made while the consultation was open, posted and reacted
+    to through comments/actions.py at the times they were made (each action
+    applies the rules of that moment), and the themes a planner gave them.
+    Returns them in `discussion` order."""
 
     people = demo_people(
         [name for name, *_rest in discussion]
         + [name for _index, given in reactions for name, _stance in given]
     )
-    given = dict(reactions)
-    replies = [position for _name, (kind, position), *_rest in discussion if kind == "reply"]
-    comments, reaction_rows = [], []
-    for index, ((name, (kind, position), (days, hours), text), seq) in enumerate(
-        zip(discussion, _take_seqs(page.pk, len(discussion)), strict=True)
-    ):
-        comment = Comment(
-            consultation=page,
-            author=people[name],
-            body=check_body(text),
-            created=page.opens_at + timedelta(days=days, hours=hours),
-            seq=seq,
-            reply_count=replies.count(index),
-        )
-        if not page.opens_at <= comment.created < page.closes_at:
+    comments = []
+    for index, (name, (kind, position), (days, hours), text) in enumerate(discussion):
+        created = page.opens_at + timedelta(days=days, hours=hours)
+        if not page.opens_at <= created < page.closes_at:
             raise ValueError(f"Demo comment {index} falls outside the consultation's dates.")
-        if kind == "reply":
-            parent = comments[position]
-            comment.parent, comment.root_id = parent, parent.root_id
-            comment.depth = parent.depth + 1
-            comment.question_id, comment.section_id = parent.question_id, parent.section_id
-        elif kind == "question":
-            comment.question = page.ordered_questions[position]
-        else:
-            comment.section = page.ordered_sections[position]
-        for reactor, stance in given.get(index, ()):
-            if people[reactor] == comment.author:
-                raise ValueError(f"{reactor} cannot react to their own demo comment {index}.")
-            counter = f"{stance}_count"
-            setattr(comment, counter, getattr(comment, counter) + 1)
-            reaction_rows.append((comment, people[reactor], stance))
-        comment.save()
-        if comment.parent is None:
-            comment.root_id = comment.pk
-        comments.append(comment)
-    Comment.objects.filter(
-        pk__in=[comment.pk for comment in comments if comment.parent is None]
-    ).update(root=F("pk"))
-    Reaction.objects.bulk_create(
-        Reaction(comment=comment, user=user, stance=stance)
-        for comment, user, stance in reaction_rows
-    )
-    # Themes a planner gave while reading them.
-    found = {}
-    for name in sorted({name for _index, names in themes for name in names}):
-        found[name], _created = Theme.objects.get_or_create(name=name)
-    TaggedComment.objects.bulk_create(
-        TaggedComment(content_object=comments[index], tag=found[name])
-        for index, names in themes
-        for name in names
-    )
-    indexing.schedule(*(comment.pk for comment in comments))
+        anchor = {
+            "question": lambda i: {"question": page.ordered_questions[i].pk},
+            "section": lambda i: {"section": page.ordered_sections[i].pk},
+            "reply": lambda i: {"parent": comments[i].pk},
+        }[kind](position)
+        comments.append(do_post_comment(people[name], page, body=text, now=created, **anchor))
+    for index, given in reactions:
+        comment = comments[index]
+        # Within the hour after the comment, and before the consultation closed.
+        when = min(comment.created + timedelta(hours=1), page.closes_at - timedelta(minutes=1))
+        for reactor, stance in given:
+            do_react(people[reactor], comment, stance, now=when)
+    planner = demo_respondent()
+    for index, names in themes:
+        do_set_tags(planner, comments[index], names)
+    for comment in comments:
+        comment.refresh_from_db()
     return comments
-
-
-def _take_seqs(consultation_id, count):
-    """`count` consecutive change numbers of the consultation, taken at once
-    under the row lock comments/actions.py takes them one by one with."""
-
-    ConsultationActivity.objects.get_or_create(consultation_id=consultation_id)
-    activity = ConsultationActivity.objects.select_for_update().get(pk=consultation_id)
-    first = activity.last_seq + 1
-    activity.last_seq += count
-    activity.save(update_fields=["last_seq"])
-    return range(first, first + count)
 
 
 def demo_respondent():
@@ -252,12 +202,15 @@ def demo_respondent():
 
 
 def publish_past_response(page, comments, spec, now):
-    """Write and publish the response through consultations/responses.py,
-    then date it as it happened: drafted and published days after the
-    consultation closed, its commitments' updates on their own dates since."""
+    """Write and publish the response through responses/actions.py as it
+    happened: drafted and published days after the consultation closed, its
+    commitments' updates written on their own dates since."""
 
     planner = demo_respondent()
-    responses.do_save_introduction(planner, page, introduction=spec["introduction"])
+    drafted = page.closes_at + timedelta(days=RESPONSE_DRAFTED)
+    published = page.closes_at + timedelta(days=RESPONSE_PUBLISHED)
+    today, zone = timezone.localdate(now), timezone.get_current_timezone()
+    responses.do_save_introduction(planner, page, introduction=spec["introduction"], now=drafted)
     themes = {theme.name: theme for theme in responses.consultation_themes(page)}
     items = []
     for (kind, key), said, will_do, linked, theme_names in spec["items"]:
@@ -276,47 +229,38 @@ def publish_past_response(page, comments, spec, now):
                 what_we_will_do=will_do,
                 comments=" ".join(str(comments[index].pk) for index in linked),
                 themes=[themes[name].pk for name in theme_names],
+                now=drafted,
             )
         )
-    today, zone = timezone.localdate(now), timezone.get_current_timezone()
-    # Each update written on its own date, in the morning.
-    written = {}
-    for title, description, item_indexes, updates in spec["commitments"]:
+    # Commitments drafted with the response; each update written on its own
+    # date, in the morning, after the publication.
+    updates = []
+    for title, description, item_indexes, dated in spec["commitments"]:
         commitment = responses.do_save_commitment(
             planner,
             page,
             title=title,
             description=description,
             items=[items[index].pk for index in item_indexes],
+            now=drafted,
         )
-        for days_ago, status, progress, text in updates:
-            update = responses.do_add_update(
-                planner,
-                commitment,
-                date=today - timedelta(days=days_ago),
-                text=text,
-                status=status,
-                progress=progress,
-            )
-            written[update.pk] = datetime.combine(update.date, time(10), tzinfo=zone)
-    # Commitments and updates are written before publishing, so the admin's
-    # history holds the one publication, dated below.
-    response, _notified = responses.do_publish_response(planner, page)
-
-    published = page.closes_at + timedelta(days=RESPONSE_PUBLISHED)
-    drafted = page.closes_at + timedelta(days=RESPONSE_DRAFTED)
-    for pk, created in written.items():
-        CommitmentUpdate.objects.filter(pk=pk).update(created=created)
-    Response.objects.filter(pk=response.pk).update(
-        created=drafted, published_at=published, updated=max([published, *written.values()])
-    )
-    Commitment.objects.filter(response=response).update(created=drafted)
-    ConsultationPage.objects.filter(pk=page.pk).update(reported_at=published)
-    Notice.objects.filter(kind=Notice.Kind.RESPONDED, comment__consultation=page).update(
-        created=published
-    )
-    PageLogEntry.objects.filter(page=page, action=responses.LOG_PUBLISH).update(timestamp=published)
+        for days_ago, status, progress, text in dated:
+            on = today - timedelta(days=days_ago)
+            written = datetime.combine(on, time(10), tzinfo=zone)
+            updates.append((written, commitment, on, status, progress, text))
+    response, _notified = responses.do_publish_response(planner, page, now=published)
+    for written, commitment, on, status, progress, text in sorted(updates, key=lambda u: u[0]):
+        responses.do_add_update(
+            planner,
+            commitment,
+            date=on,
+            text=text,
+            status=status,
+            progress=progress,
+            now=written,
+        )
     page.reported_at = published
+    response.refresh_from_db()
     return response
 
 

@@ -353,27 +353,27 @@ def _touch(response, now):
 
 
 @transaction.atomic
-def do_save_introduction(user, consultation, *, introduction):
+def do_save_introduction(user, consultation, *, introduction, now=None):
     check_may_write(user)
     introduction, error = clean_text(introduction, max_length=MAX_INTRODUCTION, required=False)
     if error:
         raise Invalid({"introduction": [error]})
-    now = timezone.now()
+    now = now or timezone.now()
     response = _response_for_update(consultation, now)
     response.introduction, response.updated = introduction, now
     response.save(update_fields=["introduction", "updated"])
     if response.is_published:
-        log(consultation, LOG_EDIT, user=user)
+        log(consultation, LOG_EDIT, user=user, timestamp=now)
     return response
 
 
 @transaction.atomic
-def do_save_item(user, consultation, item=None, **fields):
+def do_save_item(user, consultation, item=None, *, now=None, **fields):
     """Add an item (item=None) at the end of the response, or change one.
     Authors of comments newly linked to a published response are told."""
     check_may_write(user)
     cleaned = check_item(consultation, **fields)
-    now = timezone.now()
+    now = now or timezone.now()
     response = _response_for_update(consultation, now)
     if item is None:
         last = response.items.aggregate(last=Max("sort_order"))["last"]
@@ -386,7 +386,7 @@ def do_save_item(user, consultation, item=None, **fields):
     item.themes.set(cleaned["themes"])
     _touch(response, now)
     if response.is_published:
-        log(consultation, LOG_EDIT, user=user)
+        log(consultation, LOG_EDIT, user=user, timestamp=now)
         _notify_linked_authors(response, now)
     return item
 
@@ -433,10 +433,10 @@ def check_publish(user, consultation, response, now):
 
 
 @transaction.atomic
-def do_publish_response(user, consultation):
+def do_publish_response(user, consultation, *, now=None):
     """Publish the response: the consultation becomes "reported", the page
     shows it, and every author of a linked comment is told once."""
-    now = timezone.now()
+    now = now or timezone.now()
     consultation = ConsultationPage.objects.select_for_update().get(pk=consultation.pk)
     response = Response.objects.select_for_update().filter(consultation=consultation).first()
     check_publish(user, consultation, response, now)
@@ -447,7 +447,7 @@ def do_publish_response(user, consultation):
     # of every field. ConsultationPage.with_content_json keeps it afterwards.
     ConsultationPage.objects.filter(pk=consultation.pk).update(reported_at=now)
     consultation.reported_at = now
-    log(consultation, LOG_PUBLISH, user=user)
+    log(consultation, LOG_PUBLISH, user=user, timestamp=now)
     notified = _notify_linked_authors(response, now)
     return response, notified
 
@@ -532,11 +532,13 @@ def check_commitment(response, *, title, description, items):
 
 
 @transaction.atomic
-def do_save_commitment(user, consultation, commitment=None, *, title, description="", items=()):
+def do_save_commitment(
+    user, consultation, commitment=None, *, title, description="", items=(), now=None
+):
     """Add a commitment (planned, 0 %) or change its title, description and
     the items it comes from. Its status and progress follow its updates."""
     check_may_write(user)
-    now = timezone.now()
+    now = now or timezone.now()
     response = _response_for_update(consultation, now)
     cleaned = check_commitment(response, title=title, description=description, items=items)
     if commitment is None:
@@ -549,7 +551,7 @@ def do_save_commitment(user, consultation, commitment=None, *, title, descriptio
     commitment.items.set(cleaned["items"])
     _touch(response, now)
     if response.is_published:
-        log(consultation, LOG_EDIT, user=user)
+        log(consultation, LOG_EDIT, user=user, timestamp=now)
     return commitment
 
 
@@ -606,14 +608,14 @@ def _follow_latest(commitment):
 
 
 @transaction.atomic
-def do_add_update(user, commitment, *, date, text, status, progress):
+def do_add_update(user, commitment, *, date, text, status, progress, now=None):
     check_may_write(user)
     response = (
         Response.objects.select_for_update()
         .select_related("consultation")
         .get(pk=commitment.response_id)
     )
-    now = timezone.now()
+    now = now or timezone.now()
     cleaned = check_update(
         response.consultation,
         date=date,
@@ -628,7 +630,7 @@ def do_add_update(user, commitment, *, date, text, status, progress):
     _follow_latest(commitment)
     _touch(response, now)
     if response.is_published:
-        log(response.consultation, LOG_EDIT, user=user)
+        log(response.consultation, LOG_EDIT, user=user, timestamp=now)
     return update
 
 
