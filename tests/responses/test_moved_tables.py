@@ -43,7 +43,8 @@ def latest():
     return executor.loader.graph.leaf_nodes()
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the page tree migrations made, whatever test ran before.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migrate_keeps_every_row_of_the_moved_models(make_consultation, make_user, settings):
     settings.PUENTE_COMMENT_RATE_LIMITS = {
         "interval": 0,
