@@ -17,6 +17,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from bench import (  # noqa: E402
     api_consultations,
     fanout,
+    folding,
     moderation_queue,
     open_data,
     search,
@@ -27,6 +28,7 @@ from bench import (  # noqa: E402
 BENCHMARKS = {
     "api_consultations": api_consultations.run,
     "fanout": fanout.run,
+    "folding": folding.run,
     "moderation_queue": moderation_queue.run,
     "open_data": open_data.run,
     "search": search.run,
