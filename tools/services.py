@@ -11,7 +11,11 @@ however the command ends.
     python tools/services.py [--no-postgres] [--no-redis] [--no-search] -- COMMAND [ARG...]
 
 COMMAND sees DATABASE_URL, REDIS_URL and ELASTICSEARCH_URL (osmem-server, an
-in-memory OpenSearch-compatible server) and its exit code becomes ours.
+in-memory OpenSearch-compatible server) and its exit code becomes ours. It also
+sees SERVICES_REDIS_URL, the same as REDIS_URL (the test settings give each
+pytest-xdist worker its own channel prefix on that Redis only), and
+SERVICES_TMPDIR, a scratch directory removed with the rest (the SQLite test
+databases go there).
 """
 
 from __future__ import annotations
@@ -280,10 +284,20 @@ def main(argv: list[str]) -> int:
             started = time.monotonic()
             var, url = start()
             env[var] = url
+            if var == "REDIS_URL":
+                # The same URL again, for config.settings.test to tell this
+                # Redis (shared by parallel test workers) from one a test starts.
+                env["SERVICES_REDIS_URL"] = url
             name = start.__name__.removeprefix("start_")
             log(f"{name:<8} {url:<45} ready in {time.monotonic() - started:.2f} s")
             services.check_interrupted()
 
+        # A directory of this run's own, removed with the servers' data: the
+        # SQLite test databases go there (config/settings/test.py), so that
+        # runs at once in one checkout never share a file.
+        scratch = services.tmp / "scratch"
+        scratch.mkdir()
+        env["SERVICES_TMPDIR"] = str(scratch)
         try:
             child = subprocess.Popen(command, env=env)
         except FileNotFoundError:

@@ -1,8 +1,15 @@
 """Tests: the services started by `make test` (DATABASE_URL, REDIS_URL,
 ELASTICSEARCH_URL), else the embedded defaults; fast hashing, locmem e-mail."""
 
+import os
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import CHANNEL_LAYERS, DATABASES, REDIS_URL
+
+# pytest-xdist's worker ("gw0", "gw1", ...), empty outside a parallel run. The
+# servers a browser test starts inherit it with the rest of the environment.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,10 +21,15 @@ STORAGES = {
 ACCOUNT_RATE_LIMITS = False
 
 # A file, not memory, for SQLite tests, so that a server process started by a
-# browser test sees the same database as the test.
+# browser test sees the same database as the test. Under tools/services.py it
+# goes in the run's scratch directory (two runs at once in one checkout do not
+# share it), else in var/. Under pytest-xdist, pytest-django appends the
+# worker to every test database name (PostgreSQL test_puente_gw0, SQLite
+# test-db.sqlite3_gw0): one database per worker.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
+    _folder = Path(os.environ.get("SERVICES_TMPDIR") or BASE_DIR / "var")  # noqa: F405
+    _folder.mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_folder / "test-db.sqlite3")}
 
 # Static files straight from the source folders: the browser tests' server
 # runs without collectstatic.
@@ -35,3 +47,17 @@ PUENTE_SEARCH_BACKEND = "database"
 # OpenSearch-API server, refuses the client's Elasticsearch-only media type.
 PUENTE_SEARCH_REFRESH = True
 ELASTICSEARCH_OPTIONS = {"node_class": "search.es_transport.PlainJsonNode"}
+
+# Parallel runs: the workers share the test command's Redis, and Redis pub/sub
+# channels belong to the server, not to a database number, so each worker's
+# channel layer gets a prefix of its own (groups are named after ids, which
+# repeat across the workers' databases, and the moderators' queue group is one
+# name). Only for the shared Redis, which tools/services.py also exports as
+# SERVICES_REDIS_URL: a test that starts a Redis of its own
+# (tests/e2e/test_live_two_servers.py) keeps the default prefix it names.
+if TEST_WORKER and REDIS_URL and os.environ.get("SERVICES_REDIS_URL") == REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{TEST_WORKER}"
+
+# The Elasticsearch tests name an index of their own per test or module; the
+# default alias is the worker's too, so that no two workers ever share one.
+PUENTE_SEARCH_INDEX = "-".join(filter(None, ["puente-test-comments", TEST_WORKER]))
