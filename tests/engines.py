@@ -73,7 +73,7 @@ BOTH_DATABASES = {
     "tests/comments/test_smoke.py": "the whole comment journey once",
     # --- Consultations, responses, the demo.
     "tests/consultations/test_status.py": "the status as an SQL filter against Python",
-    "tests/consultations/test_demo.py": "the demo loader: `make run` loads it into SQLite",
+    "tests/demo/test_demo.py": "the demo loader: `make run` loads it into SQLite",
     "tests/consultations/test_listing.py": (
         "Wagtail's database page search (one per engine), status and tag filters, query counts"
     ),
@@ -81,10 +81,10 @@ BOTH_DATABASES = {
     "tests/consultations/test_pages.py": (
         "the page tree and revisions (treebeard paths, JSON revision content)"
     ),
-    "tests/consultations/test_response.py": (
+    "tests/responses/test_response.py": (
         "responses: select_for_update, the icontains comment finder, NUL bytes, query counts"
     ),
-    "tests/consultations/test_commitments.py": (
+    "tests/responses/test_commitments.py": (
         "commitments: the response locked, the latest dated update found by ordering"
     ),
     "tests/responses/test_moved_tables.py": (

@@ -37,6 +37,8 @@ pytest_pass() {
 echo "== lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache
+.venv/bin/mypy
 .venv/bin/python manage.py check
 .venv/bin/python manage.py makemigrations --check --dry-run
 

@@ -22,7 +22,7 @@ from responses.models import (
     CommitmentStatus,
     CommitmentUpdate,
 )
-from tests.consultations.test_response import (  # noqa: F401 - shared fixtures
+from tests.responses.test_response import (  # noqa: F401 - shared fixtures
     close,
     english,
     public_html,

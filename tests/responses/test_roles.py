@@ -14,7 +14,7 @@ from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from moderation import actions as moderation_actions
 from responses import actions as responses
 from responses.models import Commitment, CommitmentUpdate, Response, ResponseItem
-from tests.consultations.test_response import (  # noqa: F401 - shared fixtures
+from tests.responses.test_response import (  # noqa: F401 - shared fixtures
     SAID,
     WILL_DO,
     close,
