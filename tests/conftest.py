@@ -156,6 +156,20 @@ def restore_migrated_rows(config, migrated):
         Site.get_site_root_paths()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    """Each test starts in the site's default language and time zone. A
+    request under /en/ leaves English active in the thread (LocaleMiddleware
+    does not undo it), which changes the page URLs and texts of whatever test
+    the same process runs next: in one process that order is fixed, in a
+    parallel run or a selection it is not."""
+    from django.utils import timezone, translation
+
+    translation.deactivate()
+    timezone.deactivate()
+    yield
+
+
 NO_RATE_LIMITS = {"interval": 0, "new_account_interval": 0, "new_account_days": 0}
 
 
