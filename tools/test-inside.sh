@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=config.settings.test
 
-# pytest-xdist workers: one per CPU unless PYTEST_WORKERS says otherwise (0:
-# no workers). Each worker has its own test database, channel prefix and
-# servers; --dist loadfile keeps each file on one worker, so module-wide
-# data sets (search, summaries) are written once.
-WORKERS=${PYTEST_WORKERS:-auto}
+# pytest-xdist workers: one per CPU the process may use unless PYTEST_WORKERS
+# says otherwise (0: none, all in one process). Each worker has its own test
+# database, channel prefix and servers; --dist loadfile keeps each file on
+# one worker, so module-wide data sets (search) are written once, and
+# --no-loadscope-reorder hands files out in collection order, browser tests
+# last (docs/testing.md).
+WORKERS=${PYTEST_WORKERS:-logical}
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -q --durations=10)
 
 # The files holding the tests marked `alone` (tests/engines.py's RUN_ALONE).
