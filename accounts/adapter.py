@@ -1,6 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.models import Group
 
+from accounts import consent
 from accounts.roles import CITIZEN
 
 
@@ -12,4 +13,7 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
             # Everyone who signs up is a citizen; other roles are granted by staff.
             user.groups.add(Group.objects.get_or_create(name=CITIZEN)[0])
+            versions = getattr(form, "policy_versions", None)
+            if versions:
+                consent.record(user, versions)
         return user

@@ -39,6 +39,17 @@ class User(AbstractUser):
     # Set by moderators (moderation/actions.py): a blocked person may read but
     # not post, reply, react or flag. The decision and its reason are logged.
     blocked = models.BooleanField(_("blocked"), default=False)
+    # The newest policy version requiring acceptance that this person accepted
+    # (a PolicyVersion id; accounts/consent.py). Behind the current one: they
+    # read and manage their data but take part again only after accepting.
+    accepted_policies = models.PositiveBigIntegerField(default=0, editable=False)
+    # Opposition (ARCO): their published comments stay on the site but leave
+    # the open-data files.
+    open_data_opt_out = models.BooleanField(_("left out of open data"), default=False)
+    # When the person deleted their account: the row stays, without anything
+    # personal, so that what others wrote in reply and the moderation log keep
+    # their ids (privacy/erasure.py).
+    erased_at = models.DateTimeField(_("account deleted"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -50,6 +61,13 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self):
+        return str(self.public_name)
+
+    @property
+    def public_name(self):
+        """What others see next to this person's words."""
+        if self.erased_at is not None:
+            return _("Deleted participant")
         return self.display_name or _("Participant %(id)s") % {"id": self.pk}
 
     def get_full_name(self):
@@ -57,3 +75,81 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.display_name
+
+
+class PolicyKind(models.TextChoices):
+    TERMS = "terms", _("Terms of use")
+    PRIVACY = "privacy", _("Privacy notice")
+
+
+class PolicyVersion(models.Model):
+    """One published version of the terms of use or the privacy notice
+    (the `pages` app writes one when an editor publishes the page). A
+    version that requires acceptance asks everyone to accept again."""
+
+    kind = models.CharField(max_length=10, choices=PolicyKind.choices)
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=255)
+    url = models.CharField(max_length=500, blank=True)
+    page_id = models.PositiveBigIntegerField(null=True, blank=True)
+    revision_id = models.PositiveBigIntegerField(null=True, blank=True)
+    published_at = models.DateTimeField()
+    requires_acceptance = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["kind", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="one_policy_version_number")
+        ]
+        indexes = [
+            models.Index(
+                fields=["-id"],
+                condition=models.Q(requires_acceptance=True),
+                name="policy_required_idx",
+            )
+        ]
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.number}"
+
+
+class Consent(models.Model):
+    """That someone accepted a policy version, and when. Deleting an account
+    keeps the row without the person: the anonymous record the law allows."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="consents"
+    )
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="consents")
+    given_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-given_at"], name="consent_user_idx")]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.user_id} accepted {self.version_id}"
+
+
+class ProfileChange(models.Model):
+    """A person corrected their display name or e-mail address
+    (rectification): the log they and the transparency unit can read.
+    Deleted with the account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="profile_changes")
+    field = models.CharField(max_length=20)
+    old_value = models.CharField(max_length=254, blank=True)
+    new_value = models.CharField(max_length=254, blank=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+
+    def __str__(self):
+        return f"{self.user_id} {self.field}"

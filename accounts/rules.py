@@ -2,14 +2,24 @@
 take part), a moderator, and why someone may not take part, in words for
 them. Each app's `rules.py` combines these with its own objects."""
 
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from accounts import consent
 from accounts.roles import MODERATOR, has_role
 
 
 def is_participant(user):
-    # Blocked people keep reading, and may still delete their comments or appeal.
-    return user.is_authenticated and user.is_active and not user.blocked
+    # Blocked people keep reading, and may still delete their comments or
+    # appeal; people with a new version of the terms to accept keep reading
+    # and managing their data.
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not user.blocked
+        and not consent.is_pending(user)
+    )
 
 
 def is_moderator(user):
@@ -20,4 +30,18 @@ def refusal(user):
     """Why `user` may not take part, in words for them."""
     if user.is_authenticated and user.blocked:
         return _("Your account has been blocked by the moderators: you cannot take part.")
+    if consent.is_pending(user):
+        return _("The terms of use or the privacy notice changed: accept them to take part.")
     return _("Sign in to take part.")
+
+
+def refusal_html(user):
+    """`refusal` with the link that resolves it, for pages."""
+    if user.is_authenticated and not user.blocked and consent.is_pending(user):
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            refusal(user),
+            reverse("privacy-accept"),
+            _("Read and accept"),
+        )
+    return refusal(user)

@@ -42,7 +42,7 @@ class CommentSerializer(serializers.ModelSerializer):
     def get_author(self, comment) -> str | None:
         if comment.status != CommentStatus.PUBLISHED:
             return None
-        return comment.author.display_name
+        return str(comment.author.public_name)
 
     def get_body(self, comment) -> str:
         return comment.body if comment.status == CommentStatus.PUBLISHED else ""

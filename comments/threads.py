@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
+from accounts.rules import is_participant, refusal_html
 from comments.models import Comment, CommentStatus, ConsultationActivity, Reaction
 from core.parse import as_id
 
@@ -221,6 +222,12 @@ def discussion_context(consultation, request):
         "sort": sort,
         "sorts": SORT_LABELS,
         "can_post": rules.can_post(request.user, consultation, now),
+        # Signed in but not taking part (blocked, or terms to accept): why, with the way out.
+        "participation_refusal": (
+            refusal_html(request.user)
+            if request.user.is_authenticated and not is_participant(request.user)
+            else ""
+        ),
         "accepts_comments": rules.accepts_comments(consultation, now),
         "draft": draft,
         "reply_to": reply_to,

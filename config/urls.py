@@ -35,6 +35,7 @@ urlpatterns = [
 # Public pages: Spanish at the root, English under /en/.
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("cuenta/", include("privacy.urls")),
     path("search/", consultation_views.search, name="search"),
     path("comentarios/", include("comments.urls")),
     path("moderacion/", include("moderation.urls")),

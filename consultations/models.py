@@ -45,7 +45,8 @@ class IntroPage(Page):
 
 class HomePage(IntroPage):
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["consultations.ConsultationIndexPage"]
+    # Content pages (the `pages` app): the privacy notice, terms, help.
+    subpage_types = ["consultations.ConsultationIndexPage", "pages.ContentPage"]
     max_count = 1
 
     class Meta:

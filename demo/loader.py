@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts import consent
 from accounts.roles import PLANNER, ROLES
 from comments.actions import do_post_comment, do_react, do_set_tags
 from consultations.models import (
@@ -40,8 +41,10 @@ from demo.content import (
     RESPONSE_DRAFTED,
     RESPONSE_PUBLISHED,
 )
+from demo.legal import PAGES as LEGAL_PAGES
 from moderation.actions import do_flag
 from moderation.models import FilteredWord
+from pages.models import ContentPage, LegalPages
 from responses import actions as responses
 
 
@@ -53,7 +56,7 @@ def load_demo(now=None):
     if home is None:
         raise RuntimeError("No home page: run `manage.py migrate` first.")
     index = ConsultationIndexPage.objects.child_of(home).first()
-    created = []
+    created = load_legal_pages(home)
     if index is None:
         index = ConsultationIndexPage(
             title="Consultas públicas",
@@ -112,8 +115,58 @@ def demo_people(names):
             # limit, and had joined before the closed consultation opened.
             user.date_joined = timezone.now() - timedelta(days=365)
             user.save()
+        accept_current_policies(user)
         people[name] = user
     return people
+
+
+def accept_current_policies(user):
+    """Demo people have accepted the demo's terms and privacy notice."""
+    if consent.is_pending(user):
+        consent.record(user, consent.current_versions())
+
+
+def _english_links(value):
+    """The English text links the English pages (under /en/)."""
+    if isinstance(value, str):
+        return value.replace('href="/', 'href="/en/').replace('href="/en/en/', 'href="/en/')
+    if isinstance(value, list):
+        return [_english_links(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _english_links(item) for key, item in value.items()}
+    return value
+
+
+def load_legal_pages(home):
+    """The privacy notice, terms, accessibility statement and FAQ
+    (demo/legal.py), linked from the site settings: publishing the terms and
+    the notice makes their first versions, which people accept at sign-up."""
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    legal = LegalPages.for_site(site)
+    created = []
+    for spec in LEGAL_PAGES:
+        page = ContentPage.objects.filter(slug=spec["slug"]).first()
+        if page is not None:
+            continue
+        page = ContentPage(
+            title=spec["title"]["es"],
+            slug=spec["slug"],
+            intro=spec["intro"]["es"],
+            body=spec["body"]["es"],
+            title_en=spec["title"]["en"],
+            intro_en=spec["intro"]["en"],
+            body_en=_english_links(spec["body"]["en"]),
+            requires_acceptance=spec["key"] in ("terms", "privacy"),
+            show_in_menus=False,
+        )
+        home.add_child(instance=page)
+        setattr(legal, f"{spec['key']}_page", page)
+        legal.save()
+        page.save_revision().publish()
+        created.append(page.title)
+    return created
 
 
 def load_demo_discussion(page):
@@ -197,6 +250,7 @@ def demo_respondent():
     if created:
         user.set_unusable_password()
         user.save()
+    accept_current_policies(user)
     user.groups.add(Group.objects.get(name=PLANNER))
     return user
 
@@ -285,6 +339,7 @@ def create_demo_accounts(reset_passwords=False):
             user.save()
             credentials.append((email, password, role))
         user.groups.add(Group.objects.get(name=role))
+        accept_current_policies(user)
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )

@@ -27,6 +27,8 @@ class Notice(models.Model):
         UNBLOCKED = "unblock", _("Account unblocked")
         # The planners' published response links the comment (responses/actions.py).
         RESPONDED = "response", _("Answered in the response")
+        # The person's data file is ready (privacy/actions.py).
+        EXPORT_READY = "export", _("Your data file is ready")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_notices"

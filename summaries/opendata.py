@@ -166,7 +166,8 @@ FIELDS = (
             "A pseudonym of the author (16 characters, 0-9 and a-f): the same person has the "
             "same pseudonym on every comment of this consultation, in both files, and a "
             "different one in any other consultation. It cannot be turned back into the "
-            "person without the site's secret key."
+            "person without the site's secret key. Empty when the author deleted their "
+            "account and kept their comments anonymised."
         ),
     ),
     Field(
@@ -232,7 +233,11 @@ def licence():
 
 
 def published_comments(consultation):
-    return Comment.objects.filter(consultation_id=consultation.pk, status=CommentStatus.PUBLISHED)
+    """The comments the files hold: published ones, except those of people
+    who opposed their inclusion ("My data", privacy/)."""
+    return Comment.objects.filter(
+        consultation_id=consultation.pk, status=CommentStatus.PUBLISHED
+    ).exclude(author__open_data_opt_out=True)
 
 
 def count(consultation):
@@ -261,6 +266,7 @@ def iter_chunks(consultation, chunk_size=None):
             "section_id",
             "section__heading",
             "author_id",
+            "author__erased_at",
             "body",
             "created",
             "edited",
@@ -305,7 +311,8 @@ def iter_chunks(consultation, chunk_size=None):
                 "question_text": question_text or "",
                 "section_id": section_id,
                 "section_heading": section_heading or "",
-                "author_pseudonym": pseudonyms(author_id),
+                # No pseudonym links the kept comments of a deleted account.
+                "author_pseudonym": "" if erased else pseudonyms(author_id),
                 "body": body,
                 "created": _iso(created, zone),
                 "edited": _iso(edited, zone),
@@ -323,6 +330,7 @@ def iter_chunks(consultation, chunk_size=None):
                 section_id,
                 section_heading,
                 author_id,
+                erased,
                 body,
                 created,
                 edited,

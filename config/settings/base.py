@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "search",
     "responses",
     "summaries",
+    # Content pages (privacy notice, terms, help) and "My data" (ARCO rights).
+    "pages",
+    "privacy",
     # The demo content and its loader (manage.py load_demo): the top floor.
     "demo",
     "wagtail.contrib.settings",
@@ -89,6 +92,7 @@ TEMPLATES = [
                 "config.i18n.language_switch",
                 "consultations.context_processors.navigation",
                 "moderation.context_processors.notices",
+                "accounts.context_processors.policies",
             ],
         },
     },
@@ -125,6 +129,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# One address per person; changing it is verified before it replaces the old
+# one (rectification, logged by privacy/signals.py).
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Puente <no-reply@localhost>")
 
@@ -288,3 +295,9 @@ PUENTE_OPEN_DATA_LICENCE = {
     "name": "CC BY 4.0",
     "url": "https://creativecommons.org/licenses/by/4.0/",
 }
+
+# "My data" (privacy/): how long a person's data file can be downloaded, in
+# hours, and for how many minutes a finished one is handed out again instead
+# of building another.
+PUENTE_DATA_EXPORT_HOURS = 72
+PUENTE_DATA_EXPORT_REUSE_MINUTES = 10

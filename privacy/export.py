@@ -1,0 +1,215 @@
+"""Access and portability: everything the site holds about one person, as
+a ZIP of JSON and CSV files. A constant number of queries whatever the
+person wrote (tests/privacy assert it); never anyone else's data: each
+query is filtered by the person (their comments, reactions, reports,
+notices), and other people appear only as the ids of comments."""
+
+import csv
+import io
+import json
+import zipfile
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts.models import Consent, ProfileChange
+from comments.models import Comment, CommentRevision, Reaction, TaggedComment
+from moderation.models import Appeal, Decision, Flag
+from notifications.models import Notice
+
+
+def _iso(value):
+    return value.isoformat(timespec="seconds") if value is not None else ""
+
+
+def _csv(rows, fields):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: "" if row.get(key) is None else row[key] for key in fields})
+    # A byte-order mark so that spreadsheet programs read the accents right.
+    return "\ufeff" + out.getvalue()
+
+
+def _profile(user):
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "display_name": user.display_name,
+        "date_joined": _iso(user.date_joined),
+        "last_login": _iso(user.last_login),
+        "roles": sorted(user.groups.values_list("name", flat=True)),
+        "blocked": user.blocked,
+        "open_data_opt_out": user.open_data_opt_out,
+        "exported_at": _iso(timezone.now()),
+    }
+
+
+COMMENT_FIELDS = [
+    "id",
+    "consultation_id",
+    "consultation_title",
+    "question",
+    "section",
+    "parent_id",
+    "status",
+    "body",
+    "created",
+    "edited",
+    "agree_count",
+    "disagree_count",
+    "pass_count",
+    "themes",
+]
+
+
+def _comments(user):
+    themes = {}
+    for comment_id, name in TaggedComment.objects.filter(content_object__author=user).values_list(
+        "content_object_id", "tag__name"
+    ):
+        themes.setdefault(comment_id, []).append(name)
+    revisions = {}
+    for comment_id, body, created in CommentRevision.objects.filter(
+        comment__author=user
+    ).values_list("comment_id", "body", "created"):
+        revisions.setdefault(comment_id, []).append({"body": body, "created": _iso(created)})
+    rows = []
+    for row in (
+        Comment.objects.filter(author=user)
+        .order_by("pk")
+        .values(
+            "id",
+            "consultation_id",
+            "consultation__title",
+            "question__text",
+            "section__heading",
+            "parent_id",
+            "status",
+            "body",
+            "created",
+            "edited",
+            "agree_count",
+            "disagree_count",
+            "pass_count",
+        )
+        .iterator(chunk_size=2000)
+    ):
+        rows.append(
+            {
+                **row,
+                "consultation_title": row.pop("consultation__title"),
+                "question": row.pop("question__text") or "",
+                "section": row.pop("section__heading") or "",
+                "created": _iso(row["created"]),
+                "edited": _iso(row["edited"]),
+                "themes": "; ".join(sorted(themes.get(row["id"], []))),
+                "revisions": revisions.get(row["id"], []),
+            }
+        )
+    return rows
+
+
+def files_of(user):
+    """{file name: text} of everything about `user`."""
+    comments = _comments(user)
+    revisions = [
+        {"comment_id": c["id"], **revision} for c in comments for revision in c["revisions"]
+    ]
+    tables = {
+        "email_addresses": (
+            EmailAddress.objects.filter(user=user)
+            .order_by("pk")
+            .values("email", "verified", "primary"),
+            ["email", "verified", "primary"],
+        ),
+        "consents": (
+            [
+                {**row, "given_at": _iso(row["given_at"])}
+                for row in Consent.objects.filter(user=user)
+                .order_by("given_at", "pk")
+                .values(
+                    "version__kind", "version__number", "version__title", "version__url", "given_at"
+                )
+            ],
+            ["version__kind", "version__number", "version__title", "version__url", "given_at"],
+        ),
+        "reactions": (
+            Reaction.objects.filter(user=user)
+            .order_by("pk")
+            .values("comment_id", "comment__consultation_id", "stance"),
+            ["comment_id", "comment__consultation_id", "stance"],
+        ),
+        "flags": (
+            [
+                {**row, "created": _iso(row["created"])}
+                for row in Flag.objects.filter(user=user)
+                .order_by("pk")
+                .values("comment_id", "reason", "note", "created", "cleared")
+            ],
+            ["comment_id", "reason", "note", "created", "cleared"],
+        ),
+        "notices": (
+            [
+                {**row, "created": _iso(row["created"])}
+                for row in Notice.objects.filter(user=user)
+                .order_by("pk")
+                .values("kind", "comment_id", "reason", "hold_reason", "note", "created", "read")
+            ],
+            ["kind", "comment_id", "reason", "hold_reason", "note", "created", "read"],
+        ),
+        "appeals": (
+            [
+                {**row, "created": _iso(row["created"]), "resolved": _iso(row["resolved"])}
+                for row in Appeal.objects.filter(comment__author=user)
+                .order_by("pk")
+                .values("comment_id", "note", "created", "resolved")
+            ],
+            ["comment_id", "note", "created", "resolved"],
+        ),
+        # Decisions about the person or their comments; the moderator is not
+        # the person's data and is left out.
+        "moderation_decisions": (
+            [
+                {**row, "created": _iso(row["created"])}
+                for row in Decision.objects.filter(user=user)
+                .order_by("created", "pk")
+                .values("action", "comment_id", "reason", "note", "created")
+            ],
+            ["action", "comment_id", "reason", "note", "created"],
+        ),
+        "profile_changes": (
+            [
+                {**row, "changed_at": _iso(row["changed_at"])}
+                for row in ProfileChange.objects.filter(user=user)
+                .order_by("pk")
+                .values("field", "old_value", "new_value", "changed_at")
+            ],
+            ["field", "old_value", "new_value", "changed_at"],
+        ),
+    }
+    files = {"profile.json": json.dumps(_profile(user), ensure_ascii=False, indent=2)}
+    files["comments.json"] = json.dumps(comments, ensure_ascii=False, indent=2)
+    files["comments.csv"] = _csv(comments, COMMENT_FIELDS)
+    files["comment_revisions.csv"] = _csv(revisions, ["comment_id", "body", "created"])
+    everything = {"profile": json.loads(files["profile.json"]), "comments": comments}
+    for name, (rows, fields) in tables.items():
+        rows = list(rows)
+        files[f"{name}.csv"] = _csv(rows, fields)
+        everything[name] = rows
+    files["all.json"] = json.dumps(everything, ensure_ascii=False, indent=2, default=str)
+    with translation.override(settings.LANGUAGE_CODE):
+        files["LEEME.txt"] = render_to_string("privacy/export_readme.txt", {"files": sorted(files)})
+    return files
+
+
+def build_zip(user):
+    """The ZIP's bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files_of(user).items():
+            archive.writestr(name, text.encode("utf-8"))
+    return out.getvalue()
