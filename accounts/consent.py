@@ -3,6 +3,7 @@ current, whether a person still has to accept one, and recording that they
 did. The `pages` app publishes versions; sign-up and the acceptance page
 record consent; accounts/rules.py lets only people who accepted take part."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Max
 from django.utils import timezone
 
@@ -49,7 +50,7 @@ def record(user, versions, *, now=None):
     )
     generation = generation_of(versions)
     if generation > user.accepted_policies:
-        type(user).objects.filter(pk=user.pk).update(accepted_policies=generation)
+        get_user_model().objects.filter(pk=user.pk).update(accepted_policies=generation)
         user.accepted_policies = generation
     user._puente_consent_pending = False
 

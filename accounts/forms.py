@@ -1,5 +1,7 @@
 from django import forms
+from django.urls import translate_url
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import consent
@@ -20,7 +22,8 @@ class DisplayNameField(forms.CharField):
 
 
 def _policy_link(version):
-    return format_html('<a href="{}" target="_blank">{}</a>', version.url or "#", version.title)
+    url = translate_url(version.url, get_language()) if version.url else "#"
+    return format_html('<a href="{}" target="_blank">{}</a>', url, version.title)
 
 
 class ConsentFields:

@@ -1,6 +1,8 @@
 """A published terms or privacy page is a new policy version (accounts)."""
 
+from django.conf import settings
 from django.dispatch import receiver
+from django.utils import translation
 from wagtail.models import Site
 from wagtail.signals import page_published
 
@@ -27,10 +29,13 @@ def record_policy_version(sender, instance, revision=None, **kwargs):
     kind = policy_kind(instance)
     if kind is None:
         return
+    # Stored in the site's language; forms translate it for their reader.
+    with translation.override(settings.LANGUAGE_CODE):
+        url = instance.url or ""
     publish_version(
         kind,
         title=instance.title,
-        url=instance.url or "",
+        url=url,
         page_id=instance.pk,
         revision_id=revision.pk if revision is not None else None,
         requires_acceptance=instance.requires_acceptance,

@@ -20,6 +20,7 @@ from accounts.people import fresh_participant
 from comments import hooks
 from comments.models import Comment
 from core.errors import Invalid, NotAllowed, NotFound
+from core.parse import as_id
 from notifications import email as mail
 from notifications import notify
 from notifications.models import Notice
@@ -194,14 +195,15 @@ def access_export(user, token):
         )
     except signing.BadSignature:
         raise NotFound(_("This download link is not valid or has expired.")) from None
+    export_id = as_id(export_id) if isinstance(export_id, int) else None
     export = (
         DataExport.objects.filter(
-            pk=export_id if isinstance(export_id, int) else 0,
+            pk=export_id,
             user_id=user.pk,
             status=DataExport.Status.READY,
             expires_at__gt=timezone.now(),
         ).first()
-        if user.is_authenticated
+        if user.is_authenticated and export_id is not None
         else None
     )
     if export is None:
