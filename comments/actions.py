@@ -141,11 +141,17 @@ def check_post(user, consultation, *, body, question=None, section=None, parent=
 def _next_seq(consultation_id):
     """Take the consultation's next change number; the row stays locked until
     commit, so numbers become visible in order."""
+    return _take_seqs(consultation_id, 1)[0]
+
+
+def _take_seqs(consultation_id, count):
+    """Take the consultation's next `count` change numbers (as _next_seq)."""
     ConsultationActivity.objects.get_or_create(consultation_id=consultation_id)
     activity = ConsultationActivity.objects.select_for_update().get(pk=consultation_id)
-    activity.last_seq += 1
+    first = activity.last_seq + 1
+    activity.last_seq += count
     activity.save(update_fields=["last_seq"])
-    return activity.last_seq
+    return range(first, activity.last_seq + 1)
 
 
 @transaction.atomic
@@ -247,6 +253,41 @@ def do_delete_comment(user, comment):
     for gate in hooks.gates():
         gate.withdrawn(comment)
     return comment
+
+
+@transaction.atomic
+def do_withdraw_all(user):
+    """The author withdraws every comment they wrote, as do_delete_comment
+    does one (when they delete their account): in bulk, a handful of queries
+    however many there are. Returns how many."""
+    comments = list(
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("consultation", "author")
+        .filter(author=user)
+        .exclude(status=CommentStatus.DELETED)
+        .order_by("pk")
+    )
+    if not comments:
+        return 0
+    for gate in hooks.gates():
+        gate.withdrawn_all(comments)
+    hooks.changed(*(comment.pk for comment in comments))
+    # Held ones nobody else saw go entirely; the others keep their place.
+    held = [comment.pk for comment in comments if comment.status == CommentStatus.HELD]
+    shown = [comment for comment in comments if comment.status != CommentStatus.HELD]
+    if held:
+        Comment.objects.filter(pk__in=held).delete()
+    CommentRevision.objects.filter(comment_id__in=[comment.pk for comment in shown]).delete()
+    by_consultation: dict[int, list] = {}
+    for comment in shown:
+        by_consultation.setdefault(comment.consultation_id, []).append(comment)
+    for consultation_id, group in sorted(by_consultation.items()):
+        for comment, seq in zip(group, _take_seqs(consultation_id, len(group)), strict=True):
+            comment.status, comment.body, comment.seq = CommentStatus.DELETED, "", seq
+    Comment.objects.bulk_update(shown, ["status", "body", "seq"], batch_size=500)
+    for comment in shown:
+        events.on_commit_publish("comment.removed", comment)
+    return len(comments)
 
 
 @transaction.atomic

@@ -38,6 +38,12 @@ class CommentGate:
     def withdrawn(self, comment):
         """Its author deleted `comment` (a held one is deleted right after)."""
 
+    def withdrawn_all(self, comments):
+        """Their author deleted all of `comments` at once (deleting their
+        account); gates that can should answer in bulk."""
+        for comment in comments:
+            self.withdrawn(comment)
+
 
 def gates():
     return [import_string(path)() for path in settings.PUENTE_COMMENT_GATES]

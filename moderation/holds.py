@@ -23,6 +23,9 @@ class Holds(CommentGate):
         if hold is not None:
             review_edit(comment, hold, now)
 
+    def withdrawn_all(self, comments):
+        withdraw_all(comments)
+
     def withdrawn(self, comment):
         withdraw(comment)
 
@@ -78,4 +81,18 @@ def withdraw(comment):
     if review is not None:
         review.pending = False
         review.save(update_fields=["pending"])
+        events.on_commit_queue_changed(review)
+
+
+def withdraw_all(comments):
+    """Their author deleted all of these comments (their account): their
+    pending queue items close, in one update."""
+    reviews = list(
+        Review.objects.filter(comment_id__in=[comment.pk for comment in comments], pending=True)
+    )
+    if not reviews:
+        return
+    Review.objects.filter(pk__in=[review.pk for review in reviews]).update(pending=False)
+    for review in reviews:
+        review.pending = False
         events.on_commit_queue_changed(review)

@@ -19,8 +19,8 @@ from wagtail.users.models import UserProfile
 
 from accounts.models import Consent, ProfileChange
 from comments import hooks
-from comments.actions import do_delete_comment
-from comments.models import Comment, CommentStatus, Reaction
+from comments.actions import do_withdraw_all
+from comments.models import Comment, Reaction
 from moderation.models import Appeal, Flag
 from notifications.models import Notice
 from privacy.models import DataExport
@@ -35,13 +35,7 @@ def erased_email(user):
 def erase(user, *, withdraw_comments, now):
     """Erase `user` (locked by the caller). Returns what happened, counted."""
     comment_ids = list(Comment.objects.filter(author=user).values_list("pk", flat=True))
-    withdrawn = 0
-    if withdraw_comments:
-        for comment in (
-            Comment.objects.filter(author=user).exclude(status=CommentStatus.DELETED).order_by("pk")
-        ):
-            do_delete_comment(user, comment)
-            withdrawn += 1
+    withdrawn = do_withdraw_all(user) if withdraw_comments else 0
     reactions, _ = Reaction.objects.filter(user=user).delete()
     Flag.objects.filter(user=user).exclude(note="").update(note="")
     Appeal.objects.filter(comment__author=user).exclude(note="").update(note="")

@@ -11,13 +11,14 @@ from consultations.models import (
     HomePage,
     SectionVersion,
 )
+from pages.models import ContentPage
 from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, home_page
 
 
 class PageTreeTests(WagtailPageTestCase):
     def test_home_page_sits_under_the_root_only(self):
         self.assertAllowedParentPageTypes(HomePage, {Page})
-        self.assertAllowedSubpageTypes(HomePage, {ConsultationIndexPage})
+        self.assertAllowedSubpageTypes(HomePage, {ConsultationIndexPage, ContentPage})
 
     def test_consultations_live_under_an_index_only(self):
         self.assertAllowedParentPageTypes(ConsultationPage, {ConsultationIndexPage})

@@ -7,6 +7,7 @@ import threading
 from allauth.account.models import EmailAddress
 from django.db import connection
 
+from accounts import consent
 from tests.factories import UserFactory
 
 # The password UserFactory gives everyone.
@@ -14,9 +15,13 @@ PASSWORD = "contraseña-segura-123"
 
 
 def verified_user(email, name, *roles):
-    """A user with a verified e-mail address, so that they can sign in."""
+    """A user with a verified e-mail address, so that they can sign in, who
+    accepted the terms published so far (as signing up does)."""
     user = UserFactory(email=email, display_name=name, roles=list(roles))
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    versions = consent.current_versions()
+    if versions:
+        consent.record(user, versions)
     return user
 
 
