@@ -2,6 +2,8 @@
 take part), a moderator, and why someone may not take part, in words for
 them. Each app's `rules.py` combines these with its own objects."""
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -35,13 +37,10 @@ def refusal(user):
     return _("Sign in to take part.")
 
 
-def refusal_html(user):
-    """`refusal` with the link that resolves it, for pages."""
+def refusal_html(user, back=""):
+    """`refusal` with the link that resolves it, for pages (`back`: the
+    page to return to afterwards)."""
     if user.is_authenticated and not user.blocked and consent.is_pending(user):
-        return format_html(
-            '{} <a href="{}">{}</a>',
-            refusal(user),
-            reverse("privacy-accept"),
-            _("Read and accept"),
-        )
+        url = reverse("privacy-accept") + (f"?{urlencode({'next': back})}" if back else "")
+        return format_html('{} <a href="{}">{}</a>', refusal(user), url, _("Read and accept"))
     return refusal(user)

@@ -224,7 +224,7 @@ def discussion_context(consultation, request):
         "can_post": rules.can_post(request.user, consultation, now),
         # Signed in but not taking part (blocked, or terms to accept): why, with the way out.
         "participation_refusal": (
-            refusal_html(request.user)
+            refusal_html(request.user, back=request.get_full_path())
             if request.user.is_authenticated and not is_participant(request.user)
             else ""
         ),

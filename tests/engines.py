@@ -124,9 +124,20 @@ BOTH_DATABASES = {
     "tests/e2e/test_comment_search_in_browser.py": "the database search backend in the server",
     "tests/e2e/test_summary_in_browser.py": "summary aggregates and downloads from the server",
     "tests/e2e/test_response_in_browser.py": "publishing a response and its notices in the server",
+    "tests/e2e/test_privacy_in_browser.py": (
+        "exports built after commit, account erasure and policy versions: server and test "
+        "process writing at once"
+    ),
+    # --- Personal data: bulk erasure (seq ranges, bulk_update), ids past 2^63 in
+    # signed links, query counts of the export, the footer's settings row.
+    "tests/privacy/": "bulk erasure and export on each engine; huge ids in signed links",
+    "tests/pages/": "the footer's one query; Wagtail's page search on each engine",
 }
 
 ONE_ENGINE_ENOUGH = {
+    "tests/privacy/test_roles.py": (
+        "role checks in Python; the actions they try run on both engines in tests/privacy"
+    ),
     f"{CONSUMER}::test_a_malformed_frame_gets_an_error_and_the_connection_stays": (
         "frame parsing, before any database access"
     ),

@@ -4,6 +4,7 @@ version that requires acceptance stops people taking part until they accept
 it, while they can still read and manage their data."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -171,7 +172,8 @@ def test_the_person_is_asked_once_and_accepting_restores_taking_part(
     client.force_login(accepted_citizen)
 
     page = client.get(consultation.url).content.decode()
-    assert 'href="/cuenta/terminos/"' in page  # the banner and the refusal next to the form
+    # The banner and the refusal next to the form, each leading back here.
+    assert page.count(f'href="/cuenta/terminos/?next={quote(consultation.url, safe="")}"') == 2
     assert 'name="body"' not in page
     # Reading and managing one's data still works.
     assert client.get("/cuenta/mis-datos/").status_code == 200
@@ -199,7 +201,7 @@ def test_the_person_is_asked_once_and_accepting_restores_taking_part(
     assert not consent.is_pending(user)
     assert user.consents.filter(version__kind=PolicyKind.PRIVACY, version__number=2).exists()
     page = client.get(consultation.url).content.decode()
-    assert 'href="/cuenta/terminos/"' not in page and 'name="body"' in page
+    assert 'href="/cuenta/terminos/' not in page and 'name="body"' in page
 
 
 @pytest.mark.django_db

@@ -65,7 +65,7 @@ def test_withdrawing_erases_the_person_and_their_words(people, policies):
     ana = User.objects.get(pk=ana.pk)
     assert ana.erased_at is not None and not ana.is_active and not ana.has_usable_password()
     assert ana.display_name == "" and "quetzal" not in ana.email
-    assert str(ana) == "Deleted participant"
+    assert str(ana) == "Participante eliminado"
     for key in ("a1", "a2"):
         comment = Comment.objects.get(pk=c[key].pk)
         assert (comment.status, comment.body) == (CommentStatus.DELETED, "")
