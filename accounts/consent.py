@@ -28,7 +28,7 @@ def is_pending(user):
 
 def current_versions():
     """The newest version of each kind, by kind (absent kinds missing)."""
-    newest = {}
+    newest: dict[str, PolicyVersion] = {}
     for version in PolicyVersion.objects.order_by("kind", "-number"):
         newest.setdefault(version.kind, version)
     return {kind: newest[kind] for kind in PolicyKind.values if kind in newest}

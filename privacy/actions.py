@@ -19,7 +19,7 @@ from accounts.models import ProfileChange
 from accounts.people import fresh_participant
 from comments import hooks
 from comments.models import Comment
-from core.errors import Invalid, NotAllowed, NotFound
+from core.errors import Invalid, NotAllowed, NotFound, RateLimited
 from core.parse import as_id
 from notifications import email as mail
 from notifications import notify
@@ -65,6 +65,13 @@ def do_change_display_name(user, name):
     if name == user.display_name:
         return user
     now = timezone.now()
+    # Each change re-indexes every comment of the person: a few a day.
+    limit = settings.PUENTE_DISPLAY_NAME_CHANGES_PER_DAY
+    recent = ProfileChange.objects.filter(
+        user=user, field="display_name", changed_at__gt=now - timedelta(days=1)
+    ).count()
+    if recent >= limit:
+        raise RateLimited(60 * 60)
     ProfileChange.objects.create(
         user=user, field="display_name", old_value=user.display_name, new_value=name, changed_at=now
     )
@@ -165,7 +172,8 @@ def run_export(export_id):
         export.status, export.finished = DataExport.Status.READY, now
         export.expires_at = now + export_lifetime()
         export.save(update_fields=["content", "size", "status", "finished", "expires_at"])
-        ArcoRequest.objects.filter(pk=export.request_id).update(completed_at=now)
+        if export.request_id is not None:
+            ArcoRequest.objects.filter(pk=export.request_id).update(completed_at=now)
         notify.tell(export.user, Notice.Kind.EXPORT_READY, now=now, email=False)
         transaction.on_commit(lambda: _email_export(export), robust=True)
     return export

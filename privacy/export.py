@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import zipfile
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -67,12 +68,12 @@ COMMENT_FIELDS = [
 
 
 def _comments(user):
-    themes = {}
+    themes: dict[int, list[str]] = {}
     for comment_id, name in TaggedComment.objects.filter(content_object__author=user).values_list(
         "content_object_id", "tag__name"
     ):
         themes.setdefault(comment_id, []).append(name)
-    revisions = {}
+    revisions: dict[int, list[dict]] = {}
     for comment_id, body, created in CommentRevision.objects.filter(
         comment__author=user
     ).values_list("comment_id", "body", "created"):
@@ -98,16 +99,24 @@ def _comments(user):
         )
         .iterator(chunk_size=2000)
     ):
+        fields: dict[str, Any] = dict(row)
         rows.append(
             {
-                **row,
-                "consultation_title": row.pop("consultation__title"),
-                "question": row.pop("question__text") or "",
-                "section": row.pop("section__heading") or "",
-                "created": _iso(row["created"]),
-                "edited": _iso(row["edited"]),
-                "themes": "; ".join(sorted(themes.get(row["id"], []))),
-                "revisions": revisions.get(row["id"], []),
+                "id": fields["id"],
+                "consultation_id": fields["consultation_id"],
+                "consultation_title": fields["consultation__title"],
+                "question": fields["question__text"] or "",
+                "section": fields["section__heading"] or "",
+                "parent_id": fields["parent_id"],
+                "status": fields["status"],
+                "body": fields["body"],
+                "created": _iso(fields["created"]),
+                "edited": _iso(fields["edited"]),
+                "agree_count": fields["agree_count"],
+                "disagree_count": fields["disagree_count"],
+                "pass_count": fields["pass_count"],
+                "themes": "; ".join(sorted(themes.get(fields["id"], []))),
+                "revisions": revisions.get(fields["id"], []),
             }
         )
     return rows

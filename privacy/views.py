@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import consent
 from accounts.forms import AcceptPoliciesForm, DisplayNameForm
 from accounts.models import Consent, ProfileChange
-from core.errors import ActionError, Invalid, NotFound
+from core.errors import ActionError, Invalid, NotFound, RateLimited
 from privacy import actions
 from privacy.models import DataExport
 
@@ -63,7 +63,16 @@ def change_display_name(request):
         return render(
             request, "privacy/my_data.html", _context(request, name_form=form), status=400
         )
-    actions.do_change_display_name(request.user, form.cleaned_data["display_name"])
+    try:
+        actions.do_change_display_name(request.user, form.cleaned_data["display_name"])
+    except RateLimited:
+        form.add_error(
+            "display_name",
+            _("You changed your name several times today. Try again tomorrow."),
+        )
+        return render(
+            request, "privacy/my_data.html", _context(request, name_form=form), status=429
+        )
     messages.success(request, _("Your display name was changed."))
     return _my_data("rectification")
 

@@ -301,3 +301,5 @@ PUENTE_OPEN_DATA_LICENCE = {
 # of building another.
 PUENTE_DATA_EXPORT_HOURS = 72
 PUENTE_DATA_EXPORT_REUSE_MINUTES = 10
+# Corrections of one's display name per day (each re-indexes their comments).
+PUENTE_DISPLAY_NAME_CHANGES_PER_DAY = 5

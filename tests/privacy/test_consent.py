@@ -249,3 +249,23 @@ def test_the_pending_check_costs_one_query_per_request(
 def test_english_signup_links_the_pages_under_en(client, policies):
     html = client.get("/en/accounts/signup/").content.decode()
     assert 'href="/en/terms/"' in html and 'href="/en/privacy/"' in html
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_writes_until_the_new_version_is_accepted(
+    client, home, accepted_citizen, make_consultation, no_rate_limits
+):
+    consultation = make_consultation(questions=["¿Qué opinas?"])
+    publish_policy(home, "terms", title="Términos de uso (2)")
+    client.force_login(accepted_citizen)
+    response = client.post(
+        f"/api/v1/consultations/{consultation.pk}/comments/",
+        {"body": "Por la API.", "question": consultation.ordered_questions[0].pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert "acéptalos" in response.json()["detail"]
+    assert not Comment.objects.exists()
+    # Reading still works.
+    assert client.get(f"/api/v1/consultations/{consultation.pk}/comments/").status_code == 200

@@ -179,3 +179,19 @@ def test_writes_need_post_and_csrf(citizen, path):
     assert client.get(path).status_code == 405
     assert client.post(path, {"display_name": "Otro", "open_data": "out"}).status_code == 403
     assert User.objects.get(pk=citizen.pk).display_name == citizen.display_name
+
+
+@pytest.mark.django_db
+def test_a_sixth_name_change_in_a_day_is_refused(client, citizen, settings):
+    client.force_login(citizen)
+    for n in range(settings.PUENTE_DISPLAY_NAME_CHANGES_PER_DAY):
+        assert (
+            client.post("/cuenta/mis-datos/nombre/", {"display_name": f"Nombre {n}"}).status_code
+            == 302
+        )
+    response = client.post("/cuenta/mis-datos/nombre/", {"display_name": "Uno más"})
+    assert response.status_code == 429
+    assert (
+        "Try again tomorrow" in response.content.decode() or "mañana" in response.content.decode()
+    )
+    assert User.objects.get(pk=citizen.pk).display_name == "Nombre 4"
