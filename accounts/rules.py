@@ -12,20 +12,21 @@ from accounts import consent
 from accounts.roles import MODERATOR, has_role
 
 
+def _active(user):
+    return user.is_authenticated and user.is_active and not user.blocked
+
+
 def is_participant(user):
     # Blocked people keep reading, and may still delete their comments or
     # appeal; people with a new version of the terms to accept keep reading
     # and managing their data.
-    return (
-        user.is_authenticated
-        and user.is_active
-        and not user.blocked
-        and not consent.is_pending(user)
-    )
+    return _active(user) and not consent.is_pending(user)
 
 
 def is_moderator(user):
-    return is_participant(user) and has_role(user, MODERATOR)
+    # Moderating is staff work, not taking part: a moderator with new terms
+    # to accept keeps the queue moving (and accepts before posting).
+    return _active(user) and has_role(user, MODERATOR)
 
 
 def refusal(user):

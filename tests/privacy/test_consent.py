@@ -269,3 +269,17 @@ def test_the_api_refuses_writes_until_the_new_version_is_accepted(
     assert not Comment.objects.exists()
     # Reading still works.
     assert client.get(f"/api/v1/consultations/{consultation.pk}/comments/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_moderator_with_new_terms_to_accept_still_moderates_but_does_not_post(
+    home, policies, make_user, make_consultation, no_rate_limits
+):
+    from accounts.roles import MODERATOR
+    from accounts.rules import is_moderator, is_participant
+
+    moderator = make_user(MODERATOR)
+    consent.record(moderator, consent.current_versions())
+    publish_policy(home, "terms", title="Términos de uso (2)")
+    moderator = User.objects.get(pk=moderator.pk)
+    assert is_moderator(moderator) and not is_participant(moderator)
