@@ -197,3 +197,11 @@ def test_a_link_signed_for_a_huge_id_is_not_found(client, citizen):
 def test_signed_out_the_link_asks_to_sign_in(client, ready_export):
     response = client.get(f"/cuenta/mis-datos/exportar/{actions.export_token(ready_export)}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_notice_on_the_notices_page_leads_to_the_file(client, citizen, ready_export):
+    client.force_login(citizen)
+    html = client.get("/moderacion/avisos/").content.decode()
+    assert "El archivo con todos tus datos está listo" in html
+    assert 'href="/cuenta/mis-datos/#access"' in html
