@@ -26,6 +26,10 @@ def _policy_link(version):
     return format_html('<a href="{}" target="_blank">{}</a>', url, version.title)
 
 
+TERMS_REQUIRED = _("Accept the terms of use to continue.")
+PRIVACY_REQUIRED = _("Confirm that you read the privacy notice.")
+
+
 class ConsentFields:
     """The consent a form asks for: accept the current terms, acknowledge
     the current privacy notice (each only once a version is published), and
@@ -34,27 +38,22 @@ class ConsentFields:
 
     def add_consent_fields(self):
         self.policy_versions = consent.current_versions()
-        terms = self.policy_versions.get(PolicyKind.TERMS)
-        privacy = self.policy_versions.get(PolicyKind.PRIVACY)
-        if terms:
-            self.fields["accept_terms"] = forms.BooleanField(
+        boxes = (
+            ("accept_terms", PolicyKind.TERMS, _("I accept the"), TERMS_REQUIRED),
+            ("acknowledge_privacy", PolicyKind.PRIVACY, _("I have read the"), PRIVACY_REQUIRED),
+        )
+        for name, kind, lead, required in boxes:
+            version = self.policy_versions.get(kind)
+            if version is None:
+                continue
+            self.fields[name] = forms.BooleanField(
                 label=format_html(
                     "{} {} ({})",
-                    _("I accept the"),
-                    _policy_link(terms),
-                    _("version %(number)s") % {"number": terms.number},
+                    lead,
+                    _policy_link(version),
+                    _("version %(number)s") % {"number": version.number},
                 ),
-                error_messages={"required": _("Accept the terms of use to continue.")},
-            )
-        if privacy:
-            self.fields["acknowledge_privacy"] = forms.BooleanField(
-                label=format_html(
-                    "{} {} ({})",
-                    _("I have read the"),
-                    _policy_link(privacy),
-                    _("version %(number)s") % {"number": privacy.number},
-                ),
-                error_messages={"required": _("Confirm that you read the privacy notice.")},
+                error_messages={"required": required},
             )
         if self.policy_versions:
             self.fields["policies"] = forms.CharField(

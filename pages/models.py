@@ -103,43 +103,26 @@ class ContentPage(Page):
         return context
 
 
+def _page_setting(verbose_name):
+    return models.ForeignKey(
+        Page,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 @register_setting(icon="doc-full")
 class LegalPages(BaseSiteSetting):
     """Which content page is which: linked from every page's footer, from
     sign-up and from the consent forms."""
 
-    privacy_page = models.ForeignKey(
-        Page,
-        verbose_name=_("privacy notice"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    terms_page = models.ForeignKey(
-        Page,
-        verbose_name=_("terms of use"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    accessibility_page = models.ForeignKey(
-        Page,
-        verbose_name=_("accessibility statement"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    faq_page = models.ForeignKey(
-        Page,
-        verbose_name=_("frequently asked questions"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    privacy_page = _page_setting(_("privacy notice"))
+    terms_page = _page_setting(_("terms of use"))
+    accessibility_page = _page_setting(_("accessibility statement"))
+    faq_page = _page_setting(_("frequently asked questions"))
 
     select_related = ["privacy_page", "terms_page", "accessibility_page", "faq_page"]
     panels = [

@@ -122,91 +122,66 @@ def _comments(user):
     return rows
 
 
+def _table(queryset, fields, order=("pk",)):
+    """Rows of `queryset` with `fields` (dates as ISO 8601), and the fields."""
+    rows = [
+        {key: _iso(value) if hasattr(value, "isoformat") else value for key, value in row.items()}
+        for row in queryset.order_by(*order).values(*fields)
+    ]
+    return rows, list(fields)
+
+
+def _tables(user):
+    """Every table of the file but the profile and the comments."""
+    return {
+        "email_addresses": _table(
+            EmailAddress.objects.filter(user=user), ("email", "verified", "primary")
+        ),
+        "consents": _table(
+            Consent.objects.filter(user=user),
+            ("version__kind", "version__number", "version__title", "version__url", "given_at"),
+            order=("given_at", "pk"),
+        ),
+        "reactions": _table(
+            Reaction.objects.filter(user=user), ("comment_id", "comment__consultation_id", "stance")
+        ),
+        "flags": _table(
+            Flag.objects.filter(user=user), ("comment_id", "reason", "note", "created", "cleared")
+        ),
+        "notices": _table(
+            Notice.objects.filter(user=user),
+            ("kind", "comment_id", "reason", "hold_reason", "note", "created", "read"),
+        ),
+        "appeals": _table(
+            Appeal.objects.filter(comment__author=user),
+            ("comment_id", "note", "created", "resolved"),
+        ),
+        # Decisions about the person or their comments; the moderator is not
+        # the person's data and is left out.
+        "moderation_decisions": _table(
+            Decision.objects.filter(user=user),
+            ("action", "comment_id", "reason", "note", "created"),
+            order=("created", "pk"),
+        ),
+        "profile_changes": _table(
+            ProfileChange.objects.filter(user=user),
+            ("field", "old_value", "new_value", "changed_at"),
+        ),
+    }
+
+
 def files_of(user):
     """{file name: text} of everything about `user`."""
     comments = _comments(user)
     revisions = [
         {"comment_id": c["id"], **revision} for c in comments for revision in c["revisions"]
     ]
-    tables = {
-        "email_addresses": (
-            EmailAddress.objects.filter(user=user)
-            .order_by("pk")
-            .values("email", "verified", "primary"),
-            ["email", "verified", "primary"],
-        ),
-        "consents": (
-            [
-                {**row, "given_at": _iso(row["given_at"])}
-                for row in Consent.objects.filter(user=user)
-                .order_by("given_at", "pk")
-                .values(
-                    "version__kind", "version__number", "version__title", "version__url", "given_at"
-                )
-            ],
-            ["version__kind", "version__number", "version__title", "version__url", "given_at"],
-        ),
-        "reactions": (
-            Reaction.objects.filter(user=user)
-            .order_by("pk")
-            .values("comment_id", "comment__consultation_id", "stance"),
-            ["comment_id", "comment__consultation_id", "stance"],
-        ),
-        "flags": (
-            [
-                {**row, "created": _iso(row["created"])}
-                for row in Flag.objects.filter(user=user)
-                .order_by("pk")
-                .values("comment_id", "reason", "note", "created", "cleared")
-            ],
-            ["comment_id", "reason", "note", "created", "cleared"],
-        ),
-        "notices": (
-            [
-                {**row, "created": _iso(row["created"])}
-                for row in Notice.objects.filter(user=user)
-                .order_by("pk")
-                .values("kind", "comment_id", "reason", "hold_reason", "note", "created", "read")
-            ],
-            ["kind", "comment_id", "reason", "hold_reason", "note", "created", "read"],
-        ),
-        "appeals": (
-            [
-                {**row, "created": _iso(row["created"]), "resolved": _iso(row["resolved"])}
-                for row in Appeal.objects.filter(comment__author=user)
-                .order_by("pk")
-                .values("comment_id", "note", "created", "resolved")
-            ],
-            ["comment_id", "note", "created", "resolved"],
-        ),
-        # Decisions about the person or their comments; the moderator is not
-        # the person's data and is left out.
-        "moderation_decisions": (
-            [
-                {**row, "created": _iso(row["created"])}
-                for row in Decision.objects.filter(user=user)
-                .order_by("created", "pk")
-                .values("action", "comment_id", "reason", "note", "created")
-            ],
-            ["action", "comment_id", "reason", "note", "created"],
-        ),
-        "profile_changes": (
-            [
-                {**row, "changed_at": _iso(row["changed_at"])}
-                for row in ProfileChange.objects.filter(user=user)
-                .order_by("pk")
-                .values("field", "old_value", "new_value", "changed_at")
-            ],
-            ["field", "old_value", "new_value", "changed_at"],
-        ),
-    }
     files = {"profile.json": json.dumps(_profile(user), ensure_ascii=False, indent=2)}
     files["comments.json"] = json.dumps(comments, ensure_ascii=False, indent=2)
     files["comments.csv"] = _csv(comments, COMMENT_FIELDS)
     files["comment_revisions.csv"] = _csv(revisions, ["comment_id", "body", "created"])
     everything = {"profile": json.loads(files["profile.json"]), "comments": comments}
-    for name, (rows, fields) in tables.items():
-        rows = list(rows)
+    for name, (rows, fields) in _tables(user).items():
         files[f"{name}.csv"] = _csv(rows, fields)
         everything[name] = rows
     files["all.json"] = json.dumps(everything, ensure_ascii=False, indent=2, default=str)
