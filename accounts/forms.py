@@ -23,7 +23,13 @@ class DisplayNameField(forms.CharField):
 
 def _policy_link(version):
     url = translate_url(version.url, get_language()) if version.url else "#"
-    return format_html('<a href="{}" target="_blank">{}</a>', url, version.title)
+    # A new tab, so that what was typed in the form stays; said for screen readers.
+    return format_html(
+        '<a href="{}" target="_blank">{}<span class="visually-hidden"> ({})</span></a>',
+        url,
+        version.title,
+        _("opens in a new tab"),
+    )
 
 
 TERMS_REQUIRED = _("Accept the terms of use to continue.")
