@@ -84,6 +84,16 @@ class SignupForm(ConsentFields, forms.Form):
     """Extra sign-up fields; allauth adds e-mail and password."""
 
     display_name = DisplayNameField()
+    # allauth orders its form by this: consent last, just before the button.
+    field_order = [
+        "email",
+        "display_name",
+        "password1",
+        "password2",
+        "accept_terms",
+        "acknowledge_privacy",
+        "policies",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -283,3 +283,13 @@ def test_a_moderator_with_new_terms_to_accept_still_moderates_but_does_not_post(
     publish_policy(home, "terms", title="Términos de uso (2)")
     moderator = User.objects.get(pk=moderator.pk)
     assert is_moderator(moderator) and not is_participant(moderator)
+
+
+@pytest.mark.django_db
+def test_the_consent_boxes_come_last_before_the_button(client, policies):
+    html = client.get("/accounts/signup/").content.decode()
+    order = [
+        html.index(f'name="{name}"')
+        for name in ("email", "display_name", "password2", "accept_terms", "acknowledge_privacy")
+    ]
+    assert order == sorted(order)
