@@ -284,9 +284,12 @@ def do_withdraw_all(user):
     for consultation_id, group in sorted(by_consultation.items()):
         for comment, seq in zip(group, _take_seqs(consultation_id, len(group)), strict=True):
             comment.status, comment.body, comment.seq = CommentStatus.DELETED, "", seq
-    Comment.objects.bulk_update(shown, ["status", "body", "seq"], batch_size=500)
-    for comment in shown:
-        events.on_commit_publish("comment.removed", comment)
+    Comment.objects.filter(pk__in=[comment.pk for comment in shown]).update(
+        status=CommentStatus.DELETED, body=""
+    )
+    # Only the change numbers differ from row to row.
+    Comment.objects.bulk_update(shown, ["seq"], batch_size=500)
+    events.on_commit_publish_all("comment.removed", shown)
     return len(comments)
 
 

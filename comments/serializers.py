@@ -64,3 +64,9 @@ def reaction_counts(comment):
 
 def comment_data(comment):
     return CommentSerializer(comment).data
+
+
+def comments_data(comments):
+    """comment_data of each, with one serializer's fields for all (building
+    them is most of the cost of one)."""
+    return CommentSerializer(comments, many=True).data

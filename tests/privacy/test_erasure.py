@@ -11,8 +11,10 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
+from wagtail.models import Site
 
 from accounts.models import Consent, PolicyVersion, User
+from comments import actions as comments_actions
 from comments.models import Comment, CommentRevision, CommentStatus, Reaction
 from consultations.models import ConsultationPage
 from core.errors import Conflict, Invalid, NotAllowed
@@ -303,3 +305,39 @@ def test_invalid_input_raises_before_anything_is_written(people):
     with pytest.raises(Invalid):
         actions.do_delete_account(people["ana"], password="", comments="")
     assert User.objects.get(pk=people["ana"].pk).erased_at is None
+
+
+@pytest.mark.django_db
+def test_withdrawing_everything_closes_queue_items_and_numbers_each_change(
+    people, django_capture_on_commit_callbacks
+):
+    from comments.actions import do_withdraw_all
+    from comments.models import ConsultationActivity
+    from moderation.models import ModerationSettings, Review
+
+    ana, consultation = people["ana"], people["consultation"]
+    settings_row = ModerationSettings.for_site(Site.objects.get(is_default_site=True))
+    settings_row.premoderation = True
+    settings_row.save()
+    held = comments_actions.do_post_comment(
+        ana,
+        consultation,
+        body="Ana espera revisión.",
+        question=consultation.ordered_questions[0].pk,
+    )
+    assert held.status == CommentStatus.HELD and Review.objects.filter(comment=held, pending=True)
+    before = ConsultationActivity.objects.get(pk=consultation.pk).last_seq
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert do_withdraw_all(ana) == 3
+    assert not Comment.objects.filter(pk=held.pk).exists()
+    assert not Review.objects.filter(comment_id=held.pk).exists()
+    # Beto's report of Ana's reply had put it in the queue: closed now.
+    assert not Review.objects.filter(comment__author=ana, pending=True).exists()
+    assert Review.objects.filter(comment=people["comments"]["a2"]).exists()
+    withdrawn = Comment.objects.filter(author=ana).order_by("pk")
+    seqs = [c.seq for c in withdrawn]
+    assert {c.status for c in withdrawn} == {CommentStatus.DELETED} and len(set(seqs)) == 2
+    assert all(seq > before for seq in seqs)
+    assert ConsultationActivity.objects.get(pk=consultation.pk).last_seq == before + 2
+    assert len(callbacks) >= 2  # a live event per withdrawn comment (and the index)
+    assert do_withdraw_all(ana) == 0
