@@ -36,7 +36,12 @@ STANCE_COUNTERS: dict[str, str] = {
 
 def access_public_consultation(consultation_id):
     """A consultation anyone may read, or NotFound."""
-    consultation = ConsultationPage.objects.live().filter(pk=consultation_id).first()
+    consultation_id = as_id(consultation_id)
+    consultation = (
+        ConsultationPage.objects.live().filter(pk=consultation_id).first()
+        if consultation_id
+        else None
+    )
     if consultation is None or not rules.is_public(consultation):
         raise NotFound(_("That consultation does not exist."))
     return consultation

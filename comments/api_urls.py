@@ -4,13 +4,13 @@ from comments import api
 
 urlpatterns = [
     path(
-        "consultations/<int:consultation_id>/comments/",
+        "consultations/<id:consultation_id>/comments/",
         api.ConsultationComments.as_view(),
         name="api-consultation-comments",
     ),
-    path("comments/<int:comment_id>/", api.CommentDetail.as_view(), name="api-comment"),
+    path("comments/<id:comment_id>/", api.CommentDetail.as_view(), name="api-comment"),
     path(
-        "comments/<int:comment_id>/reactions/",
+        "comments/<id:comment_id>/reactions/",
         api.CommentReactions.as_view(),
         name="api-comment-reactions",
     ),

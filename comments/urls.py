@@ -4,8 +4,8 @@ from comments import views
 
 app_name = "comments"
 urlpatterns = [
-    path("consultas/<int:consultation_id>/comentar/", views.post_comment, name="post"),
-    path("<int:comment_id>/editar/", views.edit_comment, name="edit"),
-    path("<int:comment_id>/borrar/", views.delete_comment, name="delete"),
-    path("<int:comment_id>/reaccionar/", views.react, name="react"),
+    path("consultas/<id:consultation_id>/comentar/", views.post_comment, name="post"),
+    path("<id:comment_id>/editar/", views.edit_comment, name="edit"),
+    path("<id:comment_id>/borrar/", views.delete_comment, name="delete"),
+    path("<id:comment_id>/reaccionar/", views.react, name="react"),
 ]

@@ -5,7 +5,7 @@ from consultations import api
 urlpatterns = [
     path("consultations/", api.ConsultationList.as_view(), name="api-consultation-list"),
     path(
-        "consultations/<int:pk>/",
+        "consultations/<id:pk>/",
         api.ConsultationDetail.as_view(),
         name="api-consultation-detail",
     ),

@@ -6,6 +6,8 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 
+from core.input import BadInput, load_json
+
 MAX_FRAME_BYTES = 16 * 1024
 
 
@@ -44,9 +46,9 @@ class JsonFrames:
         if not self.frames.allow():
             return await self.send_error("rate_limited", "Too many frames; slow down.")
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            return await self.send_error("bad_json", "The frame is not valid JSON.")
+            frame = load_json(text_data)
+        except BadInput as error:
+            return await self.send_error("bad_json", str(error))
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self.send_error("bad_frame", "A frame is an object with a type.")
         return frame

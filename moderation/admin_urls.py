@@ -8,11 +8,11 @@ from moderation import admin_views
 app_name = "moderation_admin"
 urlpatterns = [
     path("queue/", admin_views.QueueView.as_view(), name="queue"),
-    path("queue/item/<int:comment_id>/", admin_views.QueueItemView.as_view(), name="queue_item"),
-    path("queue/<int:comment_id>/decide/", admin_views.DecideView.as_view(), name="decide"),
+    path("queue/item/<id:comment_id>/", admin_views.QueueItemView.as_view(), name="queue_item"),
+    path("queue/<id:comment_id>/decide/", admin_views.DecideView.as_view(), name="decide"),
     path("queue/bulk/", admin_views.BulkDecideView.as_view(), name="bulk"),
-    path("users/<int:user_id>/", admin_views.PersonView.as_view(), name="user"),
-    path("users/<int:user_id>/block/", admin_views.BlockView.as_view(), name="block"),
-    path("users/<int:user_id>/unblock/", admin_views.UnblockView.as_view(), name="unblock"),
+    path("users/<id:user_id>/", admin_views.PersonView.as_view(), name="user"),
+    path("users/<id:user_id>/block/", admin_views.BlockView.as_view(), name="block"),
+    path("users/<id:user_id>/unblock/", admin_views.UnblockView.as_view(), name="unblock"),
     path("log/", admin_views.LogView.as_view(), name="log"),
 ]

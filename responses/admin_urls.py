@@ -8,46 +8,46 @@ from responses import admin_views
 app_name = "responses_admin"
 urlpatterns = [
     path("", admin_views.IndexView.as_view(), name="index"),
-    path("<int:consultation_id>/", admin_views.ResponseView.as_view(), name="response"),
-    path("<int:consultation_id>/publish/", admin_views.PublishView.as_view(), name="publish"),
-    path("<int:consultation_id>/items/add/", admin_views.ItemView.as_view(), name="add_item"),
+    path("<id:consultation_id>/", admin_views.ResponseView.as_view(), name="response"),
+    path("<id:consultation_id>/publish/", admin_views.PublishView.as_view(), name="publish"),
+    path("<id:consultation_id>/items/add/", admin_views.ItemView.as_view(), name="add_item"),
     path(
-        "<int:consultation_id>/items/<int:item_id>/",
+        "<id:consultation_id>/items/<id:item_id>/",
         admin_views.ItemView.as_view(),
         name="edit_item",
     ),
     path(
-        "<int:consultation_id>/items/<int:item_id>/delete/",
+        "<id:consultation_id>/items/<id:item_id>/delete/",
         admin_views.DeleteItemView.as_view(),
         name="delete_item",
     ),
     path(
-        "<int:consultation_id>/items/<int:item_id>/move/",
+        "<id:consultation_id>/items/<id:item_id>/move/",
         admin_views.MoveItemView.as_view(),
         name="move_item",
     ),
     path(
-        "<int:consultation_id>/commitments/add/",
+        "<id:consultation_id>/commitments/add/",
         admin_views.CommitmentView.as_view(),
         name="add_commitment",
     ),
     path(
-        "<int:consultation_id>/commitments/<int:commitment_id>/",
+        "<id:consultation_id>/commitments/<id:commitment_id>/",
         admin_views.CommitmentView.as_view(),
         name="edit_commitment",
     ),
     path(
-        "<int:consultation_id>/commitments/<int:commitment_id>/delete/",
+        "<id:consultation_id>/commitments/<id:commitment_id>/delete/",
         admin_views.DeleteCommitmentView.as_view(),
         name="delete_commitment",
     ),
     path(
-        "<int:consultation_id>/commitments/<int:commitment_id>/updates/add/",
+        "<id:consultation_id>/commitments/<id:commitment_id>/updates/add/",
         admin_views.UpdateView.as_view(),
         name="add_update",
     ),
     path(
-        "<int:consultation_id>/updates/<int:update_id>/delete/",
+        "<id:consultation_id>/updates/<id:update_id>/delete/",
         admin_views.DeleteUpdateView.as_view(),
         name="delete_update",
     ),

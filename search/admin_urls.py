@@ -8,7 +8,7 @@ from search import admin_views
 app_name = "search_admin"
 urlpatterns = [
     path("", admin_views.SearchView.as_view(), name="search"),
-    path("<int:comment_id>/similar/", admin_views.SimilarView.as_view(), name="similar"),
-    path("<int:comment_id>/themes/", admin_views.ThemesView.as_view(), name="themes"),
+    path("<id:comment_id>/similar/", admin_views.SimilarView.as_view(), name="similar"),
+    path("<id:comment_id>/themes/", admin_views.ThemesView.as_view(), name="themes"),
     path("duplicates/", admin_views.DuplicatesView.as_view(), name="duplicates"),
 ]

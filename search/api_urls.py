@@ -5,7 +5,7 @@ from search import api
 urlpatterns = [
     path("moderation/search/", api.CommentSearch.as_view(), name="api-moderation-search"),
     path(
-        "moderation/comments/<int:comment_id>/similar/",
+        "moderation/comments/<id:comment_id>/similar/",
         api.SimilarComments.as_view(),
         name="api-moderation-similar",
     ),
@@ -13,7 +13,7 @@ urlpatterns = [
         "moderation/duplicates/", api.DuplicateClusters.as_view(), name="api-moderation-duplicates"
     ),
     path(
-        "moderation/comments/<int:comment_id>/tags/",
+        "moderation/comments/<id:comment_id>/tags/",
         api.CommentThemes.as_view(),
         name="api-moderation-tags",
     ),

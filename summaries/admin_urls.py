@@ -8,9 +8,9 @@ from summaries import admin_views
 app_name = "summaries_admin"
 urlpatterns = [
     path("", admin_views.IndexView.as_view(), name="index"),
-    path("<int:consultation_id>/", admin_views.SummaryView.as_view(), name="summary"),
+    path("<id:consultation_id>/", admin_views.SummaryView.as_view(), name="summary"),
     path(
-        "<int:consultation_id>/export.<str:file_format>",
+        "<id:consultation_id>/export.<str:file_format>",
         admin_views.ExportView.as_view(),
         name="export",
     ),

@@ -4,7 +4,7 @@ from summaries import api
 
 urlpatterns = [
     path(
-        "consultations/<int:consultation_id>/summary/",
+        "consultations/<id:consultation_id>/summary/",
         api.ConsultationSummary.as_view(),
         name="api-consultation-summary",
     ),

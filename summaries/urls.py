@@ -6,7 +6,7 @@ from summaries import views
 
 app_name = "summaries"
 urlpatterns = [
-    path("<int:consultation_id>/export.csv", views.export_csv, name="export-csv"),
-    path("<int:consultation_id>/export.json", views.export_json, name="export-json"),
-    path("<int:consultation_id>/datos-abiertos/", views.open_data, name="open-data"),
+    path("<id:consultation_id>/export.csv", views.export_csv, name="export-csv"),
+    path("<id:consultation_id>/export.json", views.export_json, name="export-json"),
+    path("<id:consultation_id>/datos-abiertos/", views.open_data, name="open-data"),
 ]

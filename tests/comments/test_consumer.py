@@ -399,7 +399,8 @@ def test_a_body_with_a_lone_surrogate_gets_an_error_event(live_consultation, cit
         async with connected(consultation_path(live_consultation.pk), cookie=cookie) as socket:
             await socket.send_to(text_data=frame % live_consultation.ordered_questions[0].pk)
             error = await receive(socket)
-            assert (error["type"], error["code"]) == ("error", "invalid")
+            # Refused by the frame reader (core/input.py), before any action.
+            assert (error["type"], error["code"]) == ("error", "bad_json")
             await ping_pong(socket)
 
     run(scenario)
@@ -622,3 +623,34 @@ def test_rate_limited_posts_are_not_saved(live_consultation, citizen_cookie, set
 
     run(scenario)
     assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("consultation_id", [2**63, 99999999999999999999, 10**39])
+def test_an_id_past_the_database_range_closes_the_socket_like_an_unknown_one(
+    live_consultation, memory_layer, consultation_id
+):
+    async def scenario():
+        socket = communicator(consultation_path(consultation_id))
+        assert await socket.connect(timeout=TIMEOUT) == (False, 4404)
+        await socket.disconnect()
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 5000 + "]" * 5000, '{"type": "ping", "x": ' + "[" * 30 + "]" * 30 + "}",
+     '{"type": "ping\\u0000"}', '{"type": "ping", "x": "\\ud800"}'],
+    ids=["deep", "deeper-than-20", "nul", "surrogate"],
+)  # fmt: skip
+def test_a_frame_nested_too_deep_or_with_bad_characters_gets_an_error(
+    live_consultation, memory_layer, text
+):
+    async def scenario():
+        async with connected(consultation_path(live_consultation.pk)) as socket:
+            await socket.send_to(text_data=text)
+            error = await receive(socket)
+            assert error["type"] == "error" and error["code"] == "bad_json", error
+            await ping_pong(socket)  # still open and usable
+
+    run(scenario)

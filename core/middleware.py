@@ -1,0 +1,38 @@
+"""Query strings and form fields checked once for every request (core.input):
+a NUL byte would reach PostgreSQL as an error (500); refused here as 400."""
+
+from django.http import HttpResponseBadRequest, JsonResponse
+
+from core.input import bad_character
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RefuseBadCharacters:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = self._problem(request)
+        if problem:
+            message = f"The request may not contain a {problem} character."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "code": "invalid"}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _problem(request):
+        # Form bodies are read here as the CSRF check reads them anyway (and
+        # before any view could change the upload handlers); file contents
+        # are not text and are not looked at.
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in FORMS:
+            sources.append(request.POST)
+        for source in sources:
+            for key, values in source.lists():
+                for text in (key, *values):
+                    problem = bad_character(text)
+                    if problem:
+                        return problem
+        return bad_character(request.path)

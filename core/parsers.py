@@ -1,0 +1,15 @@
+"""The JSON API's body parser: core.input's checks, so a body nested too
+deep or carrying NUL bytes is a 400 like any malformed body."""
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+from core.input import BadInput, load_json
+
+
+class CheckedJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return load_json(stream.read())
+        except BadInput as error:
+            raise ParseError(str(error)) from error
