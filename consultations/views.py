@@ -10,6 +10,9 @@ MAX_QUERY_LENGTH = 200
 def search(request):
     """Search published consultations (Wagtail's page search backend)."""
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    results = public_consultations().search(query) if query else []
+    # Double quotes mean nothing to this search, and a lone one is a syntax
+    # error to SQLite's full-text engine (a 500 before).
+    words = " ".join(query.replace('"', " ").split())
+    results = public_consultations().search(words) if words else []
     page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "consultations/search.html", {"query": query, "results": page})

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from comments.models import CommentStatus
 from comments.rules import readable_statuses
 from consultations.models import ConsultationPage
+from core.forms import DayField, IdField
 from moderation.models import FlagReason
 from search.query import MAX_PER_PAGE, QueryError, SearchQuery, parse_text
 
@@ -42,16 +43,16 @@ class SearchForm(forms.Form):
         help_text=_('Every word must appear; put "quotes" around an exact phrase.'),
     )
     consultation = forms.IntegerField(label=_("Consultation"), required=False, min_value=1)
-    question = forms.IntegerField(label=_("Question"), required=False, min_value=1)
-    section = forms.IntegerField(label=_("Section"), required=False, min_value=1)
+    question = IdField(label=_("Question"), required=False)
+    section = IdField(label=_("Section"), required=False)
     status = StatusField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     reason = forms.ChoiceField(
         label=_("Flagged as"), required=False, choices=[("", _("Any reason")), *FlagReason.choices]
     )
     tag = forms.CharField(label=_("Theme"), required=False, max_length=100)
-    author = forms.IntegerField(label=_("Author (account number)"), required=False, min_value=1)
-    since = forms.DateField(label=_("From (date)"), required=False)
-    until = forms.DateField(label=_("Until (date, included)"), required=False)
+    author = IdField(label=_("Author (account number)"), required=False)
+    since = DayField(label=_("From (date)"), required=False)
+    until = DayField(label=_("Until (date, included)"), required=False)
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
     per_page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PER_PAGE)
 

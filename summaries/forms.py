@@ -4,6 +4,7 @@ API's query string), turned into a Scope."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DayField
 from summaries.summary import Scope, day_bounds
 
 MAX_THEME_LENGTH = 100
@@ -13,8 +14,8 @@ class SummaryFilterForm(forms.Form):
     question = forms.TypedChoiceField(label=_("Question"), required=False, coerce=int)
     section = forms.TypedChoiceField(label=_("Section"), required=False, coerce=int)
     tag = forms.CharField(label=_("Theme"), required=False, max_length=MAX_THEME_LENGTH)
-    since = forms.DateField(label=_("From (date)"), required=False)
-    until = forms.DateField(label=_("Until (date, included)"), required=False)
+    since = DayField(label=_("From (date)"), required=False)
+    until = DayField(label=_("Until (date, included)"), required=False)
 
     def __init__(self, *args, consultation, **kwargs):
         super().__init__(*args, **kwargs)

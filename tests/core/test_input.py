@@ -137,3 +137,39 @@ def test_the_largest_id_still_routes(client):
     from django.urls import reverse
 
     assert reverse("api-consultation-detail", args=[2**63 - 1]).endswith(f"/{2**63 - 1}/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "q", ['"', '""', 'agua "potable', '"agua"', "a'b", "(", "*", "NEAR(", "a AND"]
+)
+def test_page_search_takes_any_punctuation(client, make_consultation, q):
+    make_consultation(title="Agua potable para todos")
+    response = client.get("/search/", {"q": q})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["until=9999-12-31", "since=0001-01-01", "until=1900-01-01", "since=3000-01-01"],
+)
+def test_dates_out_of_range_are_a_400_with_the_range(client, make_consultation, make_user, query):
+    from accounts.roles import PLANNER
+
+    page = make_consultation(questions=["¿Qué opinas?"])
+    client.force_login(make_user(PLANNER, MODERATOR))
+    summary = client.get(f"/api/v1/consultations/{page.pk}/summary/?{query}")
+    assert summary.status_code == 400, summary.content
+    assert "2000-01-01" in summary.content.decode()
+    search = client.get(f"/api/v1/moderation/search/?{query}")
+    assert search.status_code == 400, search.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["question", "section", "author"])
+def test_search_filters_past_the_id_range_are_a_400(client, make_user, field):
+    client.force_login(make_user(MODERATOR))
+    response = client.get(f"/api/v1/moderation/search/?{field}={HUGE}")
+    assert response.status_code == 400
+    assert field in response.json().get("errors", {})
