@@ -1,6 +1,7 @@
 """The forms that work without JavaScript: post, reply, edit, delete, react.
 Each parses the form, calls one action and redirects back to the page (a
-refused post keeps its text in the session and shows why)."""
+refused post keeps its text in the session and shows why). Every one
+spends the same write budget as the JSON API (core.throttles)."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from comments import actions
 from comments.threads import DRAFT_SESSION_KEY, anchor_key
 from core.errors import ActionError, NotFound
+from core.throttles import check_write_rate
 
 
 def _consultation(consultation_id):
@@ -54,6 +56,7 @@ def post_comment(request, consultation_id):
     question, section, parent = data.get("question"), data.get("section"), data.get("parent")
     form = f"reply-{parent}" if parent else anchor_key(question, section)
     try:
+        check_write_rate(request)
         comment = actions.do_post_comment(
             request.user,
             consultation,
@@ -81,6 +84,7 @@ def post_comment(request, consultation_id):
 def edit_comment(request, comment_id):
     comment = _comment(request.user, comment_id)
     try:
+        check_write_rate(request)
         actions.do_edit_comment(request.user, comment, body=request.POST.get("body", ""))
     except ActionError as error:
         return _refused(
@@ -99,6 +103,7 @@ def edit_comment(request, comment_id):
 def delete_comment(request, comment_id):
     comment = _comment(request.user, comment_id)
     try:
+        check_write_rate(request)
         actions.do_delete_comment(request.user, comment)
     except ActionError as error:
         return _refused(request, comment.consultation, error, fragment=f"comment-{comment.pk}")
@@ -112,6 +117,7 @@ def react(request, comment_id):
     if not request.user.is_authenticated:
         return redirect_to_login(comment.consultation.get_url())
     try:
+        check_write_rate(request)
         actions.do_react(request.user, comment, request.POST.get("stance", ""))
     except ActionError as error:
         return _refused(request, comment.consultation, error, fragment=f"comment-{comment.pk}")

@@ -1,8 +1,12 @@
 """Flood limits for writes over HTTP (comment posts also have their own interval
 rule in comments.actions; this covers every write of the JSON API)."""
 
+import math
+
 from django.conf import settings
 from rest_framework.throttling import UserRateThrottle
+
+from core.errors import RateLimited
 
 
 class CommentWriteThrottle(UserRateThrottle):
@@ -26,3 +30,12 @@ class ModerationWriteThrottle(CommentWriteThrottle):
 
     scope = "moderation_writes"
     setting = "PUENTE_MODERATION_WRITE_RATE"
+
+
+def check_write_rate(request, throttle_class=CommentWriteThrottle):
+    """The API's write rate for a plain form (a POST without JavaScript):
+    the same limiter and the same cache entry per person, so the forms and
+    the API spend one budget. RateLimited once it is spent."""
+    throttle = throttle_class()
+    if not throttle.allow_request(request, None):
+        raise RateLimited(max(1, math.ceil(throttle.wait() or 1)))

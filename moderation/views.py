@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from comments import actions as comment_actions
 from comments import rules
 from comments.models import CommentStatus
-from core.errors import ActionError, Invalid, NotAllowed, NotFound
+from core.errors import ActionError, Invalid, NotAllowed, NotFound, RateLimited
+from core.throttles import check_write_rate
 from moderation import actions
 from moderation import rules as moderation_rules
 from moderation.models import Appeal, FlagReason
@@ -66,9 +67,14 @@ def flag_comment(request, comment_id):
         return _flag_form(request, comment)
     reason, note = request.POST.get("reason", ""), request.POST.get("note", "")
     try:
+        check_write_rate(request)
         actions.do_flag(request.user, comment, reason=reason, note=note)
     except Invalid as error:
         return _flag_form(request, comment, reason=reason, note=note, errors=error.errors)
+    except RateLimited as error:
+        # The form again, with what was typed and the wait.
+        errors = {"note": [error.message]}
+        return _flag_form(request, comment, reason=reason, note=note, errors=errors)
     except ActionError as error:
         messages.error(request, str(error.message))
         return _at_comment(comment)
