@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, re_path, reverse_lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 from wagtail import urls as wagtail_urls
@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from consultations import views as consultation_views
+from core import api as core_api
 
 api_v1 = [
     path("", include("consultations.api_urls")),
@@ -16,6 +17,8 @@ api_v1 = [
     path("", include("search.api_urls")),
     path("", include("summaries.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Last: whatever else ends in a slash answers the envelope's 404.
+    re_path(r"^.*/$", core_api.not_found),
 ]
 
 urlpatterns = [

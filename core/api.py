@@ -54,3 +54,25 @@ class ActionErrorsMixin:
             return error_response(exc)
         # A mixin: the APIView it is mixed into supplies handle_exception.
         return super().handle_exception(exc)  # type: ignore[misc]
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with the envelope for bodies the parser refused
+    (core.parsers.BadBody): {detail, code: "invalid", errors?}."""
+    from rest_framework.views import exception_handler as drf_handler
+
+    response = drf_handler(exc, context)
+    if response is not None and getattr(exc, "errors", None) is not None:
+        response.data = {"detail": str(exc.detail), "code": "invalid"}
+        if exc.errors:
+            response.data["errors"] = exc.errors
+    return response
+
+
+def not_found(request, *args, **kwargs):
+    """Any /api/v1/ address nothing else answers (an id past the database's
+    range among them): the envelope's 404, not the site's HTML page."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext
+
+    return JsonResponse({"detail": gettext("Not found."), "code": "not_found"}, status=404)

@@ -6,41 +6,56 @@ request middleware all ask here, so no view has to."""
 
 import json
 
+from django.utils.translation import gettext as _
+
 # Deeper than any request Puente expects (the deepest is a list of ids in an
 # object); far below what makes Python's parser recurse out of stack.
 MAX_JSON_DEPTH = 20
 
 
 class BadInput(ValueError):
-    """What is wrong with the input, in words for the client (English: the
-    transports translate their own envelope)."""
+    """What is wrong with the input, in words for the client; `field`: the
+    top-level key it was found under, when there is one."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def bad_character(text):
-    """The name of the first character `text` must not contain, or None."""
+    """Why `text` must be refused (its first forbidden character, named for
+    the client), or None."""
     if "\x00" in text:
-        return "NUL"
+        return _("Text may not contain a NUL character.")
     if any("\ud800" <= char <= "\udfff" for char in text):
-        return "lone surrogate"
+        return _("Text may not contain a lone surrogate (an incomplete character).")
     return None
 
 
 def check_text(text):
     problem = bad_character(text)
     if problem:
-        raise BadInput(f"Text may not contain a {problem} character.")
+        raise BadInput(problem)
     return text
+
+
+def too_deep():
+    return _("JSON may not be nested more than %(depth)d levels deep.") % {"depth": MAX_JSON_DEPTH}
 
 
 def _check_value(value, depth):
     if depth > MAX_JSON_DEPTH:
-        raise BadInput(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+        raise BadInput(too_deep())
     if isinstance(value, str):
         check_text(value)
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(key)
-            _check_value(item, depth + 1)
+            try:
+                _check_value(item, depth + 1)
+            except BadInput as error:
+                # Named after the outermost key: the field the client sent.
+                raise BadInput(str(error), error.field if depth else key) from None
     elif isinstance(value, list):
         for item in value:
             _check_value(item, depth + 1)
@@ -78,12 +93,12 @@ def load_json(text):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise BadInput("The body is not UTF-8.") from error
+            raise BadInput(_("The body is not UTF-8.")) from error
     if _depth_before_parsing(text) > MAX_JSON_DEPTH:
-        raise BadInput(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+        raise BadInput(too_deep())
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as error:
-        raise BadInput("The body is not valid JSON.") from error
+        raise BadInput(_("The body is not valid JSON.")) from error
     _check_value(value, 0)
     return value

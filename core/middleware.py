@@ -13,16 +13,20 @@ class RefuseBadCharacters:
         self.get_response = get_response
 
     def __call__(self, request):
-        problem = self._problem(request)
-        if problem:
-            message = f"The request may not contain a {problem} character."
+        found = self._problem(request)
+        if found:
+            field, message = found
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message, "code": "invalid"}, status=400)
+                body: dict[str, object] = {"detail": message, "code": "invalid"}
+                if field:
+                    body["errors"] = {field: [message]}
+                return JsonResponse(body, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
     @staticmethod
     def _problem(request):
+        """(field, what) of the first bad character, or None."""
         # Form bodies are read here as the CSRF check reads them anyway (and
         # before any view could change the upload handlers); file contents
         # are not text and are not looked at.
@@ -34,5 +38,6 @@ class RefuseBadCharacters:
                 for text in (key, *values):
                     problem = bad_character(text)
                     if problem:
-                        return problem
-        return bad_character(request.path)
+                        return (key if not bad_character(key) else None), problem
+        problem = bad_character(request.path)
+        return (None, problem) if problem else None

@@ -224,6 +224,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # JSON with bounded nesting and no NUL or lone surrogate (core/input.py).
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.CheckedJSONParser",

@@ -173,3 +173,36 @@ def test_search_filters_past_the_id_range_are_a_400(client, make_user, field):
     response = client.get(f"/api/v1/moderation/search/?{field}={HUGE}")
     assert response.status_code == 400
     assert field in response.json().get("errors", {})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/consultations/{HUGE}/",
+        f"/api/v1/comments/{HUGE}/",
+        "/api/v1/nada/",
+        "/api/v1/x/y/",
+    ],
+)
+def test_api_addresses_nothing_answers_get_the_envelopes_404(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No encontrado.", "code": "not_found"}
+
+
+@pytest.mark.django_db
+def test_a_refused_body_names_its_field_in_the_envelope(client, make_consultation, make_user):
+    page = make_consultation(questions=["¿Qué opinas?"])
+    client.force_login(make_user(CITIZEN))
+    response = client.post(
+        f"/api/v1/consultations/{page.pk}/comments/",
+        '{"body": "hola \\u0000", "question": 1}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "El texto no puede contener el carácter NUL.",
+        "code": "invalid",
+        "errors": {"body": ["El texto no puede contener el carácter NUL."]},
+    }

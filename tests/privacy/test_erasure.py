@@ -243,7 +243,7 @@ def test_the_form_signs_out_everywhere(client, people):
         ({"comments": "withdraw", "password": "no-es-la-contraseña"}, "password"),
         ({"password": PASSWORD}, "comments"),
         ({"comments": "todo", "password": PASSWORD}, "comments"),
-        ({"comments": "withdraw\x00", "password": PASSWORD}, "comments"),
+        ({"comments": "withdraw\x00", "password": PASSWORD}, None),
     ],
 )
 def test_a_bad_confirmation_changes_nothing(client, people, form, field):
@@ -251,8 +251,11 @@ def test_a_bad_confirmation_changes_nothing(client, people, form, field):
     client.force_login(ana)
     response = client.post("/cuenta/eliminar/", form)
     assert response.status_code == 400
-    assert field in response.context["errors"]
-    assert 'role="alert"' in response.content.decode()
+    if field is None:  # a NUL byte: refused before the view (core/middleware.py)
+        assert b"NUL" in response.content
+    else:
+        assert field in response.context["errors"]
+        assert 'role="alert"' in response.content.decode()
     ana = User.objects.get(pk=ana.pk)
     assert ana.erased_at is None and ana.is_active and ana.display_name == "Ana Quetzal"
     assert Comment.objects.filter(author=ana, status=CommentStatus.PUBLISHED).count() == 2

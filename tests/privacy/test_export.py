@@ -180,7 +180,9 @@ def test_an_expired_file_is_not_found_and_purged(client, ready_export, citizen):
 )
 def test_a_forged_link_is_not_found(client, citizen, ready_export, token):
     client.force_login(citizen)
-    assert client.get(f"/cuenta/mis-datos/exportar/{token}/").status_code == 404
+    # A NUL byte in the address is refused before routing (400).
+    expected = 400 if token == "%00" else 404
+    assert client.get(f"/cuenta/mis-datos/exportar/{token}/").status_code == expected
 
 
 @pytest.mark.django_db
