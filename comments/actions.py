@@ -48,13 +48,20 @@ def access_public_consultation(consultation_id):
 
 
 def access_comment(user, comment_id):
-    """A comment of a public consultation, or NotFound."""
+    """A comment of a public consultation `user` may know exists, or
+    NotFound: someone else's held comment does not exist for anyone but its
+    author and the moderators (a 403 would confirm it)."""
+    comment_id = as_id(comment_id)
     comment = (
         Comment.objects.select_related("consultation", "author")
         .filter(pk=comment_id, consultation__live=True)
         .first()
+        if comment_id
+        else None
     )
     if comment is None or not rules.is_public(comment.consultation):
+        raise NotFound()
+    if comment.status == CommentStatus.HELD and not rules.may_see_held(user, comment):
         raise NotFound()
     return comment
 

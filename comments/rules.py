@@ -36,6 +36,11 @@ def can_edit(user, comment, now):
     return is_author(user, comment) and accepts_comments(comment.consultation, now)
 
 
+def may_see_held(user, comment):
+    """A held comment is its author's and the moderators' until decided."""
+    return is_author(user, comment) or is_moderator(user)
+
+
 def can_delete(user, comment):
     # People may take their words back even after the consultation closed.
     return is_author(user, comment)
