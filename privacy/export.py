@@ -67,6 +67,14 @@ COMMENT_FIELDS = [
 ]
 
 
+# The fields of the files that come from a related row, and where from.
+SOURCES = {
+    "consultation_title": "consultation__title",
+    "question": "question__text",
+    "section": "section__heading",
+}
+
+
 def _comments(user):
     themes: dict[int, list[str]] = {}
     for comment_id, name in TaggedComment.objects.filter(content_object__author=user).values_list(
@@ -79,46 +87,22 @@ def _comments(user):
     ).values_list("comment_id", "body", "created"):
         revisions.setdefault(comment_id, []).append({"body": body, "created": _iso(created)})
     rows = []
-    for row in (
+    for values in (
         Comment.objects.filter(author=user)
         .order_by("pk")
-        .values(
-            "id",
-            "consultation_id",
-            "consultation__title",
-            "question__text",
-            "section__heading",
-            "parent_id",
-            "status",
-            "body",
-            "created",
-            "edited",
-            "agree_count",
-            "disagree_count",
-            "pass_count",
-        )
+        .values(*(SOURCES.get(name, name) for name in COMMENT_FIELDS if name != "themes"))
         .iterator(chunk_size=2000)
     ):
-        fields: dict[str, Any] = dict(row)
-        rows.append(
-            {
-                "id": fields["id"],
-                "consultation_id": fields["consultation_id"],
-                "consultation_title": fields["consultation__title"],
-                "question": fields["question__text"] or "",
-                "section": fields["section__heading"] or "",
-                "parent_id": fields["parent_id"],
-                "status": fields["status"],
-                "body": fields["body"],
-                "created": _iso(fields["created"]),
-                "edited": _iso(fields["edited"]),
-                "agree_count": fields["agree_count"],
-                "disagree_count": fields["disagree_count"],
-                "pass_count": fields["pass_count"],
-                "themes": "; ".join(sorted(themes.get(fields["id"], []))),
-                "revisions": revisions.get(fields["id"], []),
-            }
+        row: dict[str, Any] = dict(values)
+        for name, source in SOURCES.items():
+            row[name] = row.pop(source) or ""
+        row.update(
+            created=_iso(row["created"]),
+            edited=_iso(row["edited"]),
+            themes="; ".join(sorted(themes.get(row["id"], []))),
+            revisions=revisions.get(row["id"], []),
         )
+        rows.append(row)
     return rows
 
 
