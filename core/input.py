@@ -5,12 +5,16 @@ encoding can store). The API's parser, the sockets' frame reader and the
 request middleware all ask here, so no view has to."""
 
 import json
+import re
 
 from django.utils.translation import gettext as _
 
 # Deeper than any request Puente expects (the deepest is a list of ids in an
 # object); far below what makes Python's parser recurse out of stack.
 MAX_JSON_DEPTH = 20
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BadInput(ValueError):
@@ -27,7 +31,7 @@ def bad_character(text):
     the client), or None."""
     if "\x00" in text:
         return _("Text may not contain a NUL character.")
-    if any("\ud800" <= char <= "\udfff" for char in text):
+    if _SURROGATE.search(text):
         return _("Text may not contain a lone surrogate (an incomplete character).")
     return None
 
@@ -43,22 +47,22 @@ def too_deep():
     return _("JSON may not be nested more than %(depth)d levels deep.") % {"depth": MAX_JSON_DEPTH}
 
 
-def _check_value(value, depth):
-    if depth > MAX_JSON_DEPTH:
-        raise BadInput(too_deep())
+def _check_value(value, top=True):
+    """NUL and lone surrogates anywhere in a parsed value (its nesting was
+    bounded before parsing, by _depth_before_parsing)."""
     if isinstance(value, str):
         check_text(value)
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(key)
             try:
-                _check_value(item, depth + 1)
+                _check_value(item, top=False)
             except BadInput as error:
                 # Named after the outermost key: the field the client sent.
-                raise BadInput(str(error), error.field if depth else key) from None
+                raise BadInput(str(error), key if top else error.field) from None
     elif isinstance(value, list):
         for item in value:
-            _check_value(item, depth + 1)
+            _check_value(item, top=False)
 
 
 def _depth_before_parsing(text):
@@ -100,5 +104,5 @@ def load_json(text):
         value = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise BadInput(_("The body is not valid JSON.")) from error
-    _check_value(value, 0)
+    _check_value(value)
     return value
