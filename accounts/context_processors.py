@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from accounts import consent
 
 
@@ -7,12 +9,4 @@ def policies(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"policies_pending": False}
-    return {"policies_pending": _Lazy(lambda: consent.is_pending(user))}
-
-
-class _Lazy:
-    def __init__(self, compute):
-        self._compute = compute
-
-    def __bool__(self):
-        return bool(self._compute())
+    return {"policies_pending": SimpleLazyObject(lambda: consent.is_pending(user))}

@@ -38,9 +38,14 @@ def _require_person(user):
         raise NotAllowed(_("Sign in to manage your data."))
 
 
-def _audit(kind, *, detail="", now, completed=True):
+def _audit(kind, *, detail="", now, completed_at=None, completed=True):
+    """The request's audit row: completed at `completed_at`, else `now`
+    (or not yet, with completed=False)."""
     return ArcoRequest.objects.create(
-        kind=kind, detail=detail, requested_at=now, completed_at=now if completed else None
+        kind=kind,
+        detail=detail,
+        requested_at=now,
+        completed_at=(completed_at or now) if completed else None,
     )
 
 
@@ -244,10 +249,16 @@ def check_delete_account(user, *, password, comments):
         errors["password"] = [_("The password is not correct.")]
     if errors:
         raise Invalid(errors)
+    refused = deletion_refusal(user)
+    if refused:
+        raise NotAllowed(refused)
+
+
+def deletion_refusal(user):
+    """Why `user` may not delete their own account here, or None."""
     if user.is_superuser:
-        raise NotAllowed(
-            _("An administrator's account cannot delete itself: ask another administrator.")
-        )
+        return _("An administrator's account cannot delete itself: ask another administrator.")
+    return None
 
 
 @transaction.atomic
@@ -258,10 +269,5 @@ def do_delete_account(user, *, password, comments):
     check_delete_account(person, password=password, comments=comments)
     started = timezone.now()
     outcome = erasure.erase(person, withdraw_comments=comments == WITHDRAW, now=started)
-    ArcoRequest.objects.create(
-        kind=ArcoKind.CANCELLATION,
-        detail=comments,
-        requested_at=started,
-        completed_at=timezone.now(),
-    )
+    _audit(ArcoKind.CANCELLATION, detail=comments, now=started, completed_at=timezone.now())
     return outcome

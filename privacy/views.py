@@ -43,7 +43,6 @@ def _context(request, **extra):
         ),
         "consents": Consent.objects.filter(user=user).select_related("version")[:20],
         "changes": ProfileChange.objects.filter(user=user)[:20],
-        "policies_pending": consent.is_pending(user),
         "export_hours": settings.PUENTE_DATA_EXPORT_HOURS,
         **extra,
     }
@@ -127,11 +126,9 @@ def download_export(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def delete_account(request):
-    if request.user.is_superuser:
-        messages.error(
-            request,
-            _("An administrator's account cannot delete itself: ask another administrator."),
-        )
+    refused = actions.deletion_refusal(request.user)
+    if refused:
+        messages.error(request, refused)
         return _my_data("cancellation")
     errors, choice = {}, ""
     if request.method == "POST":
