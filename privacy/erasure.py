@@ -57,7 +57,9 @@ def erase(user, *, withdraw_comments, now):
     user.last_login = None
     user.erased_at = now
     user.save()
-    # Kept comments are re-indexed without the name; withdrawn ones leave
-    # the index and the near-duplicate keys.
-    hooks.changed(*comment_ids)
+    if not withdraw_comments:
+        # Kept comments are re-indexed without the name. Withdrawn ones were
+        # told by do_withdraw_all (they leave the index and the near-duplicate
+        # keys); ones deleted earlier are in neither.
+        hooks.changed(*comment_ids)
     return {"comments": len(comment_ids), "withdrawn": withdrawn, "reactions": reactions}
