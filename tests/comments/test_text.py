@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from comments.text import clean_body, render_body
+from comments.text import clean_body, inert_body, render_body
+from search.terms import summary_terms
 
 REL = 'rel="nofollow ugc noopener noreferrer"'
 
@@ -155,6 +156,93 @@ def test_cleaning_is_idempotent_and_leaves_no_markup(typed):
     assert not re.search(r"<[a-zA-Z/!]", once)
 
 
+# The issue's payloads (issue 14, row 8): the cleaner before stored
+# "><img src=x onerror=alert(1)>" and "<img src=x onerror=alert(1)>".
+ISSUE_PAYLOADS = [
+    "<svg><![CDATA[><img src=x onerror=alert(1)>]]></svg>",
+    "<<img src=x>img src=x onerror=alert(1)>",
+]
+TAG_OPENING = re.compile(r"<[a-zA-Z/!?]")
+
+
+@pytest.mark.parametrize("typed", ISSUE_PAYLOADS)
+def test_markup_revealed_by_stripping_is_stripped_too(typed):
+    stored = clean_body(typed)
+    assert not TAG_OPENING.search(stored), stored
+    assert "img" not in stored and "onerror" not in stored
+
+
+@pytest.mark.parametrize("typed", ISSUE_PAYLOADS)
+def test_summary_terms_do_not_pick_up_markup(typed):
+    terms = summary_terms(clean_body(typed + " Más ciclovías en la colonia."))
+    assert "ciclovias" in terms
+    assert not [key for key in terms if "img" in key or "src" in key or "onerror" in key]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        # A "<" that cannot open markup stays.
+        ("3 < 5, x <= y, <3, a <- b, a << b", "3 < 5, x <= y, <3, a <- b, a << b"),
+        # One that never closes is text, kept inert (browsers would drop it
+        # and everything after it; nh3 did).
+        ("si a<b el costo baja", "si a‹b el costo baja"),
+        ("3 < 5 y a<b", "3 < 5 y a‹b"),
+        ("Hola <!-- no es un comentario", "Hola ‹!-- no es un comentario"),
+        ("x </ y", "x ‹/ y"),
+        # An address in angle brackets is text too.
+        ("Ver <https://x.example/a> y", "Ver ‹https://x.example/a› y"),
+        # Tags nested so that stripping one reveals another.
+        ("<<b>b>texto", "texto"),
+        ("<scr<script>ipt>alert(1)</scr</script>ipt>", "ipt>alert(1)ipt>"),
+        ("<textarea><b>x</b></textarea>", "x"),
+        ("<plaintext><script>alert(1)</script>hola", "hola"),
+        # Letters that fold (NFKC) to ASCII ones, and a "<" that folds to "<".
+        ("<ｓcript>", "‹ｓcript>"),
+        ("＜b>", "‹b>"),
+    ],
+)
+def test_what_could_open_markup_is_stripped_or_made_inert(typed, stored):
+    assert clean_body(typed) == stored
+    assert not TAG_OPENING.search(clean_body(typed))
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("uno\x00dos", "unodos"),
+        ("a\x01b\x1bc\x7fd\x9be", "abcde"),
+        ("x<\x00script>", "x"),  # dropped before markup is looked for, not after
+        (
+            "uno\x0bdos\x0ctres\x85cuatro\u2028cinco\u2029seis",
+            "uno\ndos\ntres\ncuatro\ncinco\nseis",
+        ),
+        ("con\ttabulador", "con\ttabulador"),
+        ("sin par \ud800 aquí", "sin par  aquí"),
+    ],
+)
+def test_control_characters_and_lone_surrogates_do_not_survive(typed, stored):
+    assert clean_body(typed) == stored
+
+
+def test_lines_of_spaces_count_as_blank():
+    assert clean_body("uno\n \n \n dos") == "uno\n\n dos"
+
+
+@pytest.mark.parametrize(
+    ("stored", "inert"),
+    [
+        ("<img src=x onerror=alert(1)>", "‹img src=x onerror=alert(1)>"),
+        ("><img src=x>", ">‹img src=x>"),
+        ("3 < 5 &lt;b&gt;", "3 < 5 &lt;b&gt;"),
+        ("a\x01b", "ab"),
+    ],
+)
+def test_inert_body_keeps_every_character_but_what_opens_markup(stored, inert):
+    assert inert_body(stored) == inert
+    assert clean_body(inert) == inert
+
+
 # --- render_body ----------------------------------------------------------------
 
 
@@ -183,6 +271,128 @@ def test_trailing_punctuation_is_not_part_of_the_link():
     html = shown("Ver https://example.com/texto.")
     assert 'href="https://example.com/texto"' in html
     assert html.endswith("</a>.</p>")
+
+
+class Shown(HTMLParser):
+    """The links of rendered HTML, (href, text) as a browser reads them, and
+    all its text."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.links, self.text, self._href = [], "", None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self._href, self._link_text = dict(attrs).get("href"), ""
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self.links.append((self._href, self._link_text))
+            self._href = None
+
+    def handle_data(self, data):
+        self.text += data
+        if self._href is not None:
+            self._link_text += data
+
+
+A = "https://x.example/a"
+WIKI = "https://es.wikipedia.org/wiki/Foo_(bar)"
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        # Quotes around an address (issue 14, row 9), straight and typographic.
+        (f'Mira "{A}" y dime', A),
+        (f"Mira “{A}” y dime", A),
+        (f"Mira «{A}» y dime", A),
+        (f"Mira ‘{A}’ y dime", A),
+        (f"Mira „{A}“ y dime", A),
+        (f"Mira '{A}' y dime", A),
+        (f"Mira '{A}', dijo", A),
+        (f'"{A}".', A),
+        # Apostrophes inside an address are part of it.
+        (
+            "https://en.wikipedia.org/wiki/Hitchhiker's_Guide y más",
+            "https://en.wikipedia.org/wiki/Hitchhiker's_Guide",
+        ),
+        # Angle brackets.
+        (f"Ver <{A}> y", A),
+        (f"Ver ‹{A}› y", A),
+        # Parentheses and brackets: the address's own are kept, the text's not.
+        (f"Ver {WIKI} y", WIKI),
+        (f"({A})", A),
+        (f"(ver {WIKI})", WIKI),
+        (f"(ver {WIKI}).", WIKI),
+        (f"[{A}]", A),
+        ("https://x.example/a_(b)_c/(d)", "https://x.example/a_(b)_c/(d)"),
+        # Punctuation after an address.
+        *[(f"Ver {A}{mark} y", A) for mark in [".", ",", ";", ":", "!", "?", "...", "…", "?!"]],
+        # Spanish opening marks.
+        (f"¿Viste {A}?", A),
+        (f"¡Mira {A}!", A),
+        (f"¿{A}?", A),
+        # Query strings.
+        ("https://x.example/buscar?q=calle&pag=2", "https://x.example/buscar?q=calle&pag=2"),
+        ("https://x.example/?a=1&b=2; y luego", "https://x.example/?a=1&b=2"),
+        ("https://x.example/?q=%22cita%22#parte", "https://x.example/?q=%22cita%22#parte"),
+        # Accented paths and upper case schemes.
+        ("https://x.example/ñandú.", "https://x.example/ñandú"),
+        ("HTTPS://X.EXAMPLE/A", "HTTPS://X.EXAMPLE/A"),
+    ],
+)
+def test_an_address_is_linked_without_the_text_around_it(text, url):
+    page = Shown(shown(text))
+    assert page.links == [(url, url)]
+    # Nothing typed is lost, gained or changed on the way ("&quot;" and a
+    # stray ";" were, when quotes were escaped before links were found).
+    assert page.text == clean_body(text)
+
+
+def test_quoted_address_leaves_no_stray_entity():
+    html = shown(f'Mira "{A}" y …')
+    assert html == f'<p>Mira "<a href="{A}" {REL}>{A}</a>" y …</p>'
+
+
+def test_ampersand_in_a_link_is_escaped_in_html_and_whole_in_the_address():
+    html = shown("https://x.example/?a=1&b=2&lt=3")
+    assert 'href="https://x.example/?a=1&amp;b=2&amp;lt=3"' in html
+    assert Shown(html).links == [("https://x.example/?a=1&b=2&lt=3",) * 2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://",
+        "https://.",
+        "http://?",
+        "(https://)",
+        "xhttps://x.example/a",
+        "mi_https://x.example/a",
+        "javascript:https://x.example/a",
+    ],
+)
+def test_no_address_no_link(text):
+    page = Shown(shown(text))
+    if text.startswith("javascript:"):
+        # The http address after it is linked, never the javascript: one.
+        assert page.links == [("https://x.example/a", "https://x.example/a")]
+    else:
+        assert page.links == []
+    assert page.text == clean_body(text)
+
+
+def test_several_addresses_on_lines_and_paragraphs():
+    page = Shown(shown(f"{A}, {WIKI}\n(https://x.example/b)\n\n“https://x.example/c”"))
+    assert [href for href, _ in page.links] == [
+        A,
+        WIKI,
+        "https://x.example/b",
+        "https://x.example/c",
+    ]
 
 
 @pytest.mark.parametrize(
