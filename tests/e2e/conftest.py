@@ -1,5 +1,6 @@
 """Real processes for end-to-end tests: an ASGI server on loopback and
-Debian's Chromium driven by Playwright (no browser download)."""
+Debian's Chromium driven by Playwright (no browser download), whose pages
+fail the test on any Content-Security-Policy violation."""
 
 import os
 import socket
@@ -102,7 +103,7 @@ def asgi_server(transactional_db, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
@@ -121,6 +122,66 @@ def browser():
             del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+# Every page of every context reports Content-Security-Policy violations
+# (blocked or report-only) to the test process as they happen, so that none
+# is lost to a navigation or a closed tab.
+CSP_WATCH = """
+document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(
+  `${e.disposition} ${e.effectiveDirective} ${e.blockedURI || 'inline'}`
+  + ` at ${e.sourceFile}:${e.lineNumber} on ${document.location.pathname}`
+));
+"""
+# What Chromium logs about the policies: the violations the event does not
+# reach (style attributes in detached elements, pages without JavaScript) and
+# Permissions-Policy features it does not recognise.
+CSP_CONSOLE = ("Content Security Policy", "Permissions-Policy")
+
+
+class WatchedBrowser:
+    """The session's Chromium for one test: its contexts and pages are
+    Playwright's own, watched for policy violations (`violations`)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        self._watch(context)
+        return context
+
+    def new_page(self, **options):
+        # Playwright's own: closing the page closes the context it made.
+        page = self._browser.new_page(**options)
+        self._watch(page.context)
+        return page
+
+    def _watch(self, context):
+        context.expose_binding("__cspViolation", lambda source, text: self.violations.append(text))
+        context.add_init_script(CSP_WATCH)
+        context.on("console", self._console)
+
+    def _console(self, message):
+        text = message.text
+        if any(word in text for word in CSP_CONSOLE):
+            disposition = "report" if "report-only" in text.lower() else "enforce"
+            self.violations.append(f"{disposition} (console) {text}")
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser(chromium):
+    """Chromium for a test that fails on any Content-Security-Policy
+    violation (or unknown Permissions-Policy feature) on any page it opened.
+    A test that provokes one on purpose empties `browser.violations`."""
+    watched = WatchedBrowser(chromium)
+    yield watched
+    if watched.violations:
+        pytest.fail("policy violations in the browser:\n" + "\n".join(watched.violations))
 
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
