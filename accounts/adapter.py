@@ -1,7 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.contrib.auth.models import Group
+from django.contrib.sites.shortcuts import get_current_site
 
-from accounts import consent
+from accounts import consent, mail
 from accounts.roles import CITIZEN
 
 
@@ -17,3 +19,11 @@ class AccountAdapter(DefaultAccountAdapter):
             if versions:
                 consent.record(user, versions)
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's, except that the message goes to the task queue
+        (accounts/mail.py) instead of the mail server."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        mail.queue(self.render_mail(template_prefix, email, ctx))

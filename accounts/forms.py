@@ -16,9 +16,11 @@ class DisplayNameField(forms.CharField):
             "help_text", _("Shown next to your comments. Do not use your e-mail address.")
         )
         super().__init__(max_length=MAX_LENGTH, strip=False, **kwargs)
+        # Whose name it is, when someone corrects theirs (set by the form).
+        self.user = None
 
     def clean(self, value):
-        return clean_display_name(super().clean(value))
+        return clean_display_name(super().clean(value), user=self.user)
 
 
 def _policy_link(version):
@@ -114,3 +116,8 @@ class AcceptPoliciesForm(ConsentFields, forms.Form):
 
 class DisplayNameForm(forms.Form):
     display_name = DisplayNameField()
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Their current name never counts as reserved against them.
+        self.fields["display_name"].user = user

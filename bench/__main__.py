@@ -22,6 +22,7 @@ from bench import (  # noqa: E402
     open_data,
     privacy,
     search,
+    signup_timing,
     summary,
     thread_page,
 )
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "open_data": open_data.run,
     "privacy": privacy.run,
     "search": search.run,
+    "signup_timing": signup_timing.run,
     "summary": summary.run,
     "thread_page": thread_page.run,
 }

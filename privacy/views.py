@@ -19,6 +19,7 @@ from accounts import consent
 from accounts.forms import AcceptPoliciesForm, DisplayNameForm
 from accounts.models import Consent, ProfileChange
 from core.errors import ActionError, Invalid, NotFound, RateLimited
+from core.throttles import limit_exports
 from privacy import actions
 from privacy.models import DataExport
 
@@ -57,7 +58,7 @@ def my_data(request):
 @require_POST
 @login_required
 def change_display_name(request):
-    form = DisplayNameForm(request.POST)
+    form = DisplayNameForm(request.POST, user=request.user)
     if not form.is_valid():
         return render(
             request, "privacy/my_data.html", _context(request, name_form=form), status=400
@@ -110,6 +111,7 @@ def request_export(request):
 
 @never_cache
 @login_required
+@limit_exports
 def download_export(request, token):
     try:
         export = actions.access_export(request.user, token)

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +16,7 @@ from django.views import View
 from comments.models import CommentStatus
 from consultations.models import ConsultationPage
 from core.admin import RestrictedTo, SectionPage
+from core.throttles import limit_exports
 from search.backends.base import IndexUnavailable
 from summaries import charts, export
 from summaries.forms import SummaryFilterForm
@@ -152,6 +154,7 @@ class ExportView(SummaryReadersOnly, View):
         ),
     }
 
+    @method_decorator(limit_exports)
     def get(self, request, consultation_id, file_format):
         if file_format not in self.formats:
             raise Http404

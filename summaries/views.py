@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from comments import actions
 from core.errors import NotFound
+from core.throttles import limit_exports
 from summaries import opendata
 
 # Seconds a browser or proxy may keep the files of a closed consultation:
@@ -129,11 +130,13 @@ def _page(request, consultation, state, status=200):
 
 
 @require_safe
+@limit_exports
 def export_csv(request, consultation_id):
     return _export(request, consultation_id, "csv")
 
 
 @require_safe
+@limit_exports
 def export_json(request, consultation_id):
     return _export(request, consultation_id, "json")
 

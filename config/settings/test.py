@@ -35,9 +35,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # runs without collectstatic.
 WHITENOISE_USE_FINDERS = True
 
-# Tests make many writes as the same few users; the flood limit has its own test.
+# Tests make many writes as the same few users, and every test client reads
+# from 127.0.0.1; the flood limits have their own tests.
 PUENTE_COMMENT_WRITE_RATE = "100000/min"
 PUENTE_MODERATION_WRITE_RATE = "100000/min"
+PUENTE_PUBLIC_READ_RATE = "100000/min"
+PUENTE_EXPORT_RATE = "100000/min"
 
 # The suite at large indexes into the database backend; the search tests
 # choose the Elasticsearch backend themselves when ELASTICSEARCH_URL is set.
