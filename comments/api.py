@@ -2,17 +2,17 @@
 render; the rules live in comments/actions.py."""
 
 from django.db.models import F
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comments import actions
-from comments.models import Comment
+from comments.models import Comment, Stance
 from comments.serializers import CommentSerializer
+from comments.text import MAX_LENGTH
 from comments.threads import VISIBLE, current_cursor
-from core.api import ActionErrorsMixin
-from core.parse import as_int
+from core.api import ActionErrorsMixin, IdInput, IntegerInput, TextInput, errors, validated
 
 PAGE_SIZE = 200
 CHANGES_LIMIT = 500
@@ -27,11 +27,35 @@ def thread_order(queryset):
     return queryset.order_by(F("root__created").asc(), "root_id", "created", "pk")
 
 
+def body_input():
+    return TextInput(
+        trim_whitespace=False,
+        allow_blank=True,
+        max_length=MAX_LENGTH,
+        help_text="Plain text; markup is removed. At least two characters must remain.",
+    )
+
+
 class CommentInput(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
-    question = serializers.IntegerField(required=False, allow_null=True)
-    section = serializers.IntegerField(required=False, allow_null=True)
-    parent = serializers.IntegerField(required=False, allow_null=True)
+    body = body_input()
+    question = IdInput(required=False, allow_null=True)
+    section = IdInput(required=False, allow_null=True)
+    parent = IdInput(required=False, allow_null=True, help_text="The comment this replies to.")
+
+
+class CommentQuery(serializers.Serializer):
+    after = IntegerInput(
+        required=False,
+        max_value=MAX_CURSOR,
+        help_text="A cursor from an earlier response or live event: returns every "
+        "comment changed after it (created, edited, deleted, reactions), in change order.",
+    )
+    offset = IntegerInput(
+        required=False,
+        default=0,
+        max_value=MAX_OFFSET,
+        help_text="Without `after`: where the page starts.",
+    )
 
 
 class CommentListResponse(serializers.Serializer):
@@ -41,26 +65,19 @@ class CommentListResponse(serializers.Serializer):
 
 
 class ConsultationComments(ActionErrorsMixin, APIView):
+    # Anyone reads the list; signed-in participants post to it.
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "after",
-                int,
-                description="A cursor from an earlier response or live event: returns every "
-                "comment changed after it (created, edited, deleted, reactions), in change order.",
-            ),
-            OpenApiParameter("offset", int, description="Without `after`: where the page starts."),
-        ],
-        responses=CommentListResponse,
+        parameters=[CommentQuery],
+        responses={200: CommentListResponse, **errors(400, 404)},
     )
     def get(self, request, consultation_id):
         """Published comments in thread order, or the changes after a cursor."""
         consultation = actions.access_public_consultation(consultation_id)
+        query = validated(CommentQuery, request.query_params)
         comments = Comment.objects.filter(consultation=consultation).select_related("author")
-        if "after" in request.query_params:
-            after = as_int(request.query_params["after"], maximum=MAX_CURSOR)
-            if after is None:
-                return Response({"detail": "after must be a non-negative integer"}, status=400)
+        if "after" in query:
+            after = query["after"]
             # Read the cursor first: every change up to it has committed, so
             # when fewer than a page remain the client may jump to it (past
             # changes it must not see, such as held comments).
@@ -79,11 +96,7 @@ class ConsultationComments(ActionErrorsMixin, APIView):
                     "next": None,
                 }
             )
-        offset = as_int(request.query_params.get("offset", "0"), maximum=MAX_OFFSET)
-        if offset is None:
-            return Response(
-                {"detail": f"offset must be an integer from 0 to {MAX_OFFSET}"}, status=400
-            )
+        offset = query["offset"]
         # Read the cursor first: anything written during the read is newer.
         cursor = current_cursor(consultation)
         visible = comments.filter(status__in=VISIBLE)
@@ -100,33 +113,31 @@ class ConsultationComments(ActionErrorsMixin, APIView):
             }
         )
 
-    @extend_schema(request=CommentInput, responses={201: CommentSerializer})
+    @extend_schema(
+        request=CommentInput, responses={201: CommentSerializer, **errors(400, 403, 404)}
+    )
     def post(self, request, consultation_id):
         """Post a comment (signed-in participants, while the consultation is open)."""
         consultation = actions.access_public_consultation(consultation_id)
-        data = CommentInput(data=request.data)
-        if not data.is_valid():
-            return Response({"detail": "invalid", "errors": data.errors}, status=400)
-        comment = actions.do_post_comment(request.user, consultation, **data.validated_data)
+        data = validated(CommentInput, request.data)
+        comment = actions.do_post_comment(request.user, consultation, **data)
         return Response(CommentSerializer(comment).data, status=201)
 
 
 class CommentEdit(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    body = body_input()
 
 
 class CommentDetail(ActionErrorsMixin, APIView):
-    @extend_schema(request=CommentEdit, responses=CommentSerializer)
+    @extend_schema(request=CommentEdit, responses={200: CommentSerializer, **errors(400, 403, 404)})
     def patch(self, request, comment_id):
         """Edit your own comment; the earlier text is kept for moderators."""
         comment = actions.access_comment(request.user, comment_id)
-        data = CommentEdit(data=request.data)
-        if not data.is_valid():
-            return Response({"detail": "invalid", "errors": data.errors}, status=400)
-        comment = actions.do_edit_comment(request.user, comment, body=data.validated_data["body"])
+        body = validated(CommentEdit, request.data)["body"]
+        comment = actions.do_edit_comment(request.user, comment, body=body)
         return Response(CommentSerializer(comment).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **errors(403, 404)})
     def delete(self, request, comment_id):
         """Delete your own comment: its text goes, replies stay."""
         comment = actions.access_comment(request.user, comment_id)
@@ -135,22 +146,23 @@ class CommentDetail(ActionErrorsMixin, APIView):
 
 
 class ReactionInput(serializers.Serializer):
-    stance = serializers.CharField()
+    stance = serializers.ChoiceField(choices=Stance.choices)
 
 
 class CommentReactions(ActionErrorsMixin, APIView):
     @extend_schema(
         request=ReactionInput,
-        responses=inline_serializer(
-            "ReactionResult",
-            {"comment": CommentSerializer(), "mine": serializers.CharField(allow_null=True)},
-        ),
+        responses={
+            200: inline_serializer(
+                "ReactionResult",
+                {"comment": CommentSerializer(), "mine": serializers.CharField(allow_null=True)},
+            ),
+            **errors(400, 403, 404),
+        },
     )
     def post(self, request, comment_id):
         """Agree, disagree or pass; the same stance again withdraws it."""
         comment = actions.access_comment(request.user, comment_id)
-        data = ReactionInput(data=request.data)
-        if not data.is_valid():
-            return Response({"detail": "invalid", "errors": data.errors}, status=400)
-        comment, mine = actions.do_react(request.user, comment, data.validated_data["stance"])
+        stance = validated(ReactionInput, request.data)["stance"]
+        comment, mine = actions.do_react(request.user, comment, stance)
         return Response({"comment": CommentSerializer(comment).data, "mine": mine})

@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from consultations import views as consultation_views
 from core import api as core_api
+from core.csp_reports import csp_report
 
 api_v1 = [
     path("", include("consultations.api_urls")),
@@ -18,7 +19,7 @@ api_v1 = [
     path("", include("summaries.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Last: whatever else ends in a slash answers the envelope's 404.
-    re_path(r"^.*/$", core_api.not_found),
+    re_path(r"^[\s\S]*/$", core_api.not_found),
 ]
 
 urlpatterns = [
@@ -33,6 +34,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers post Content-Security-Policy violations here (core/headers.py).
+    path("csp-report/", csp_report, name="csp-report"),
 ]
 
 # Public pages: Spanish at the root, English under /en/.

@@ -7,6 +7,7 @@ from rest_framework import generics, serializers
 
 from consultations.models import ConsultationPage, ConsultationQuestion, ConsultationSection
 from consultations.status import Status
+from core.api import CheckedQuery
 
 
 class QuestionSerializer(serializers.ModelSerializer):
@@ -70,7 +71,7 @@ def api_consultations():
     )
 
 
-class ConsultationList(generics.ListAPIView):
+class ConsultationList(CheckedQuery, generics.ListAPIView):
     """Published consultations, newest opening first."""
 
     serializer_class = ConsultationSerializer
@@ -79,7 +80,7 @@ class ConsultationList(generics.ListAPIView):
         return api_consultations()
 
 
-class ConsultationDetail(generics.RetrieveAPIView):
+class ConsultationDetail(CheckedQuery, generics.RetrieveAPIView):
     """One published consultation; 404 if it is unpublished or private."""
 
     serializer_class = ConsultationSerializer

@@ -2,23 +2,27 @@
 flags, and the moderators' review queue and decisions. Parse, call one
 action, render; the rules live in moderation/actions.py."""
 
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comments import actions as comment_actions
 from comments.models import Comment
-from core.api import ActionErrorsMixin, errors
-from core.errors import NotFound
-from core.parse import as_int
+from core.api import ActionErrorsMixin, IdInput, IntegerInput, TextInput, errors, validated
+from core.errors import Invalid, NotFound
 from core.throttles import ModerationWriteThrottle
 from moderation import actions
 from moderation.models import FlagReason, HoldReason, ReviewKind
-from moderation.queue import PAGE_SIZE, SORTS, Filters, load_items, pending_reviews
+from moderation.queue import (
+    DEFAULT_SORT,
+    PAGE_SIZE,
+    SORTS,
+    Filters,
+    load_items,
+    pending_reviews,
+)
 from moderation.rules import require_moderator
 from moderation.serializers import (
     BulkDecisionInput,
@@ -46,7 +50,33 @@ def access_comment_for_moderation(user, comment_id):
 
 class FlagInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=FlagReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    note = TextInput(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class QueueQuery(serializers.Serializer):
+    """The queue's filters. The admin page ignores values it does not know
+    (a stale link still shows the queue); the API refuses them."""
+
+    consultation = IdInput(required=False, help_text="Only this consultation's items.")
+    kind = serializers.ChoiceField(choices=ReviewKind.choices, required=False)
+    reason = serializers.ChoiceField(
+        choices=FlagReason.choices + HoldReason.choices,
+        required=False,
+        help_text="A flag reason (items with such a flag) or a hold reason.",
+    )
+    sort = serializers.ChoiceField(
+        choices=list(SORTS),
+        required=False,
+        default=DEFAULT_SORT,
+        help_text="Default: most_flagged.",
+    )
+    page = IntegerInput(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=MAX_PAGE,
+        help_text=f"{PAGE_SIZE} items a page.",
+    )
 
 
 class CommentFlags(ActionErrorsMixin, APIView):
@@ -60,38 +90,22 @@ class CommentFlags(ActionErrorsMixin, APIView):
     def post(self, request, comment_id):
         """Report a comment to the moderators (once per person, not your own)."""
         comment = comment_actions.access_comment(request.user, comment_id)
-        data = FlagInput(data=request.data)
-        if not data.is_valid():
-            return Response({"detail": "invalid", "errors": data.errors}, status=400)
-        flag = actions.do_flag(request.user, comment, **data.validated_data)
+        flag = actions.do_flag(request.user, comment, **validated(FlagInput, request.data))
         return Response({"reason": flag.reason}, status=201)
 
 
 class ModerationQueue(ActionErrorsMixin, APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("consultation", int, description="Only this consultation's items."),
-            OpenApiParameter("kind", str, enum=ReviewKind.values),
-            OpenApiParameter(
-                "reason",
-                str,
-                enum=FlagReason.values + HoldReason.values,
-                description="A flag reason (items with such a flag) or a hold reason.",
-            ),
-            OpenApiParameter("sort", str, enum=list(SORTS), description="Default: most_flagged."),
-            OpenApiParameter("page", OpenApiTypes.INT, description=f"{PAGE_SIZE} items a page."),
-        ],
+        parameters=[QueueQuery],
         responses={200: QueuePageSerializer, **errors(400, 403)},
     )
     def get(self, request):
         """The review queue (moderators only): flagged, held and appealed
-        comments waiting for a decision. Unknown filter values are ignored."""
+        comments waiting for a decision."""
         require_moderator(request.user)
-        number = as_int(request.query_params.get("page", "1"), maximum=MAX_PAGE)
-        if not number:
-            message = _("page must be a whole number from 1 to %(max)s.") % {"max": MAX_PAGE}
-            return Response({"detail": message, "code": "invalid"}, status=400)
-        reviews = pending_reviews(Filters.from_params(request.query_params))
+        query = validated(QueueQuery, request.query_params)
+        number = query.pop("page")
+        reviews = pending_reviews(Filters(**{"kind": "", "reason": "", **query}))
         count = reviews.count()
         last = max(1, -(-count // PAGE_SIZE))
         if number > last:
@@ -100,7 +114,7 @@ class ModerationQueue(ActionErrorsMixin, APIView):
                 "There is no page %(page)s: the queue has %(pages)s pages.",
                 last,
             ) % {"page": number, "pages": last}
-            return Response({"detail": message, "code": "invalid"}, status=400)
+            raise Invalid({"page": [message]})
         start = (number - 1) * PAGE_SIZE
         items = load_items(reviews[start : start + PAGE_SIZE])
         context = {"request": request}
@@ -132,10 +146,9 @@ class CommentDecisions(ActionErrorsMixin, APIView):
         and remove need the reason the author is told; 409 when the comment
         is no longer in a state the decision applies to."""
         comment = access_comment_for_moderation(request.user, comment_id)
-        data = DecisionInput(data=request.data)
-        if not data.is_valid():
-            return Response({"detail": "invalid", "errors": data.errors}, status=400)
-        decision = actions.do_decide(request.user, comment, **data.validated_data)
+        decision = actions.do_decide(
+            request.user, comment, **validated(DecisionInput, request.data)
+        )
         comment = Comment.objects.select_related("author").get(pk=comment.pk)
         return Response(
             {
@@ -156,10 +169,7 @@ class BulkDecisions(ActionErrorsMixin, APIView):
         """The same decision on up to 100 comments (moderators only), each
         taken or refused on its own."""
         require_moderator(request.user)
-        data = BulkDecisionInput(data=request.data)
-        if not data.is_valid():
-            return Response({"detail": "invalid", "errors": data.errors}, status=400)
-        fields = dict(data.validated_data)
+        fields = dict(validated(BulkDecisionInput, request.data))
         outcome = actions.do_bulk_decide(request.user, fields.pop("comments"), **fields)
         return Response(
             {

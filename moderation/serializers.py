@@ -8,6 +8,7 @@ from rest_framework import serializers
 from comments.models import Comment
 from comments.serializers import ReactionCountsSerializer, reaction_counts
 from comments.text import render_body
+from core.api import IdInput, TextInput
 from moderation.actions import MAX_BULK, MAX_NOTE_LENGTH
 from moderation.models import COMMENT_ACTIONS, Decision, FlagReason, HoldReason, ReviewKind
 from moderation.queue import appeal_of
@@ -159,6 +160,9 @@ COMMENT_ACTION_CHOICES = [(action.value, action.label) for action in COMMENT_ACT
 class DecisionSerializer(serializers.ModelSerializer):
     # Decisions on comments only (blocks are decisions on people).
     action = serializers.ChoiceField(choices=COMMENT_ACTION_CHOICES)
+    reason = serializers.ChoiceField(
+        choices=FlagReason.choices, allow_blank=True, help_text="Empty for approve and restore."
+    )
     moderator = serializers.SerializerMethodField()
 
     class Meta:
@@ -187,10 +191,11 @@ class DecisionInput(serializers.Serializer):
         default="",
         help_text="Required to hide or remove: the reason the author is told.",
     )
-    note = serializers.CharField(
+    note = TextInput(
         required=False,
         allow_blank=True,
         default="",
+        max_length=MAX_NOTE_LENGTH,
         trim_whitespace=False,
         help_text=f"Told to the author with the reason (plain text, at most {MAX_NOTE_LENGTH} "
         "characters).",
@@ -199,7 +204,7 @@ class DecisionInput(serializers.Serializer):
 
 class BulkDecisionInput(DecisionInput):
     comments = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=IdInput(),
         min_length=1,
         max_length=MAX_BULK,
     )

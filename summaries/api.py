@@ -2,8 +2,7 @@
 `GET /api/v1/consultations/<id>/summary/`), filterable as the admin page."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 from consultations.models import ConsultationPage
 from core.api import ActionErrorsMixin, errors, form_errors
 from core.errors import NotAllowed, NotFound
+from core.openapi import form_parameters
 from search.api import index_unavailable
 from search.backends.base import IndexUnavailable
 from summaries.forms import SummaryFilterForm
@@ -140,13 +140,7 @@ class SummarySerializer(serializers.Serializer):
 
 class ConsultationSummary(ActionErrorsMixin, APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("question", int),
-            OpenApiParameter("section", int),
-            OpenApiParameter("tag", str, description="A theme (any capitalisation)."),
-            OpenApiParameter("since", OpenApiTypes.DATE),
-            OpenApiParameter("until", OpenApiTypes.DATE, description="Included."),
-        ],
+        parameters=form_parameters(SummaryFilterForm, until="Included."),
         responses={200: SummarySerializer, **errors(400, 403, 404, 503)},
     )
     def get(self, request, consultation_id):

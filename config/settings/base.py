@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that static files get them too (core/headers.py).
+    "core.headers.SecurityHeaders",
     "core.middleware.RefuseBadCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +132,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# allauth's sign-up form, doing the same work for a taken address as for a
+# new one (accounts/signup.py); the extra fields above are its base.
+ACCOUNT_FORMS = {"signup": "accounts.signup.SameWorkSignupForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # One address per person; changing it is verified before it replaces the old
@@ -166,6 +171,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAIL_I18N_ENABLED = False
+# No avatars from gravatar.com: staff e-mail hashes stay here, and the admin's
+# Content-Security-Policy needs no image host of another origin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("es", "Español"), ("en", "English")]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
@@ -218,22 +226,35 @@ PUENTE_SEARCH_INDEX = os.environ.get("PUENTE_SEARCH_INDEX", "puente-comments")
 # second later, is soon enough for moderators and far cheaper under bulk.
 PUENTE_SEARCH_REFRESH = False
 
+# Reverse proxies in front of Puente that append to X-Forwarded-For: the
+# client's address is the one the nearest of them saw, and one that a client
+# writes there itself is ignored. 0 (the default): REMOTE_ADDR, for a server
+# that clients reach directly. Too low, and every client behind the proxy
+# shares one budget of the per-IP limits (the proxy's address); too high, and
+# a client picks its own address. DRF's throttles and allauth's rate limits
+# (sign-in, sign-up) both count by it.
+PUENTE_TRUSTED_PROXIES = int(os.environ.get("PUENTE_TRUSTED_PROXIES", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = PUENTE_TRUSTED_PROXIES
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "core.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    # JSON with bounded nesting and no NUL or lone surrogate (core/input.py).
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.CheckedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (what the schema documents and every client sends), with
+    # bounded nesting and no NUL or lone surrogate (core/input.py); other
+    # media types answer 415.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.CheckedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.PageNumbers",
     "PAGE_SIZE": 20,
+    # Reads per client (core/throttles.py); views with throttles of their own
+    # name it among them.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.PublicReadThrottle"],
+    # Which address is the client's (PUENTE_TRUSTED_PROXIES, above).
+    "NUM_PROXIES": PUENTE_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Puente API",
@@ -241,6 +262,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["config.api_schema.public_api_only"],
+    # core.urls.IdConverter: ids from 1 to 2^63-1 (anything else is a 404).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.shared_errors",
+    ],
     # Two enums are both called "status": name them.
     "ENUM_NAME_OVERRIDES": {
         "CommentStatusEnum": "comments.models.CommentStatus",
@@ -279,6 +306,12 @@ PUENTE_COMMENT_RATE_LIMITS = {"interval": 15, "new_account_interval": 60, "new_a
 PUENTE_COMMENT_WRITE_RATE = "60/min"
 # Decisions one moderator may take through the JSON API (bulk counts once).
 PUENTE_MODERATION_WRITE_RATE = "600/min"
+# Reads of the public API (consultations, comments) per client IP, or per
+# person when signed in (core/throttles.py).
+PUENTE_PUBLIC_READ_RATE = "300/min"
+# Downloads of files (open data, summary exports, one's data file), counted
+# the same way: more than anyone clicks; a script waits for Retry-After.
+PUENTE_EXPORT_RATE = "20/min"
 # Frames a websocket client may send: `rate` per second, bursts of `burst`.
 PUENTE_WEBSOCKET_FRAME_LIMITS = {"rate": 2, "burst": 10}
 
@@ -313,3 +346,122 @@ PUENTE_DATA_EXPORT_HOURS = 72
 PUENTE_DATA_EXPORT_REUSE_MINUTES = 10
 # Corrections of one's display name per day (each re-indexes their comments).
 PUENTE_DISPLAY_NAME_CHANGES_PER_DAY = 5
+# Display names nobody may take, nor any that reads the same once case,
+# accents, spacing and look-alike letters are folded (accounts/names.py).
+# Staff accounts' names are always reserved. "names": refused as the whole
+# name ("Ana Puente" stays free: Puente is a surname). "words": refused
+# anywhere in a name, as a word ("Moderadora Ana"): they claim a role.
+# "sources": import strings of callables returning more names, from the apps
+# above accounts (an extension point, docs/architecture.md).
+PUENTE_RESERVED_NAMES = {
+    "names": [
+        "Puente",
+        "Equipo Puente",
+        "Ayuntamiento",
+        "Municipio",
+        "Cabildo",
+        "Presidencia Municipal",
+        "Gobierno",
+        "Gobierno Municipal",
+        "Gobierno Abierto",
+        "Unidad de Transparencia",
+        "Soporte",
+        "Support",
+        "Sistema",
+        "System",
+        "Webmaster",
+        "Root",
+        "Anónimo",
+        "Anonymous",
+        # What the site shows for a deleted account (accounts.User.public_name).
+        "Participante eliminado",
+        "Deleted participant",
+    ],
+    "words": [
+        "Moderador",
+        "Moderadora",
+        "Moderadores",
+        "Moderadoras",
+        "Moderación",
+        "Moderator",
+        "Moderators",
+        "Moderation",
+        "Administrador",
+        "Administradora",
+        "Administradores",
+        "Administrator",
+        "Admin",
+        "Staff",
+        "Oficial",
+        "Official",
+    ],
+    "sources": ["consultations.offices.office_names"],
+}
+
+# Security headers (core/headers.py), in the shape of Django 6's SECURE_CSP:
+# directive -> sources. "{websocket}" is this host's own ws:// or wss://
+# origin. Every enforced policy also gets report-uri and report-to, pointing
+# at core/csp_reports.py, which logs each violation.
+# The public site (and the API, the accounts pages, the error pages): no
+# inline script, style or event handler anywhere (tests/e2e fail on any).
+PUENTE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "connect-src": ["'self'", "{websocket}"],
+    # Video players of other sites are not allowed: a rich text embed would
+    # need its player's origin here (https://www.youtube-nocookie.com).
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# The Wagtail admin (/admin/) enforces the public policy loosened where
+# Wagtail 8 needs it: the inline scripts of its date pickers and inline
+# panels, the style elements and attributes its editors' scripts add, the
+# check for a newer Wagtail (Wagtail's own default; the dashboard tells
+# administrators about security releases), the blob: thumbnails of images
+# being uploaded; framed by itself (the preview panel). No 'unsafe-eval':
+# nothing in the admin asked for it.
+PUENTE_ADMIN_CSP = {
+    **PUENTE_CSP,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "blob:"],
+    "connect-src": ["'self'", "{websocket}", "https://releases.wagtail.org"],
+    "frame-ancestors": ["'self'"],
+}
+# ... and reports, without enforcing it, that policy minus 'unsafe-inline',
+# so that the browser's console lists what still needs it.
+PUENTE_ADMIN_CSP_REPORT_ONLY = {
+    **PUENTE_ADMIN_CSP,
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+}
+# Browser features no page of Puente uses: refused to every page and frame.
+PUENTE_PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}

@@ -225,7 +225,7 @@ def test_offset_past_the_end_is_empty(client, consultation, post, ana):
 def test_bad_offset_is_400(client, consultation, offset):
     response = client.get(comments_url(consultation), {"offset": offset})
     assert response.status_code == 400
-    assert "offset" in response.json()["detail"]
+    assert response.json()["code"] == "invalid" and "offset" in response.json()["errors"]
 
 
 # --- GET ?after=: cursor semantics ---------------------------------------------
@@ -302,7 +302,7 @@ def test_catching_up_in_pages_gives_every_change_exactly_once(client, consultati
 def test_bad_after_is_400(client, consultation, after):
     response = client.get(comments_url(consultation), {"after": after})
     assert response.status_code == 400
-    assert "after" in response.json()["detail"]
+    assert response.json()["code"] == "invalid" and "after" in response.json()["errors"]
 
 
 @pytest.mark.parametrize("param", ["after", "offset"])
