@@ -23,6 +23,7 @@ from moderation.models import FlagReason, Review
 from search import duplicates, results
 from search.backends.base import IndexUnavailable
 from search.forms import SearchForm
+from search.health import unavailable_message
 from search.query import FACETS
 
 FACET_LABELS = {
@@ -109,13 +110,15 @@ class SearchView(SearchPage):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
         form = SearchForm(params or None, user=self.request.user).offer_consultations()
-        context.update(form=form, page=None, unavailable=False, searched=bool(params))
+        # `unavailable`: why the search could not answer, or None.
+        context.update(form=form, page=None, unavailable=None, searched=bool(params))
         context.update(max_note=MAX_NOTE_LENGTH, flag_reasons=FlagReason.choices)
         if params and form.is_valid():
             try:
                 page = results.run(form.to_query())
-            except IndexUnavailable:
-                context["unavailable"] = True
+            except IndexUnavailable as error:
+                context["unavailable"] = unavailable_message(error)
+                context["retry_after"] = error.retry_after
                 return context
             context.update(
                 page=page,
@@ -144,6 +147,14 @@ class SearchView(SearchPage):
                 here=self.request.get_full_path(),
             )
         return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if context["unavailable"]:
+            # A 503, not a page that looks like "nothing found".
+            response.status_code = 503
+            response["Retry-After"] = str(context["retry_after"])
+        return response
 
 
 def readable_comment(request, comment_id):

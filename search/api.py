@@ -4,7 +4,6 @@ similar comments, copy-paste clusters, and comment themes."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -15,14 +14,16 @@ from comments import actions as comment_actions
 from comments.links import thread_url
 from comments.models import Comment
 from comments.rules import readable_statuses
-from core.api import ActionErrorsMixin, errors, form_errors
-from core.errors import Invalid, NotAllowed, NotFound
+from core.api import ActionErrorsMixin, error_response, errors, form_errors
+from core.errors import ActionError, Invalid, NotAllowed, NotFound
+from core.openapi import form_parameters
 from core.parse import as_id
 from core.throttles import ModerationWriteThrottle
 from moderation.models import FlagReason
 from search import duplicates, results
 from search.backends.base import IndexUnavailable
 from search.forms import STATUS_CHOICES, SearchForm
+from search.health import unavailable_message
 from search.query import FACETS
 
 
@@ -45,9 +46,19 @@ def access_readable_comment(user, comment_id):
     return comment
 
 
-def index_unavailable():
-    message = _("Search is unavailable right now; try again in a minute.")
-    return Response({"detail": message, "code": "unavailable"}, status=503)
+class SearchUnavailable(ActionError):
+    status = 503
+    code = "search_unavailable"
+
+    def __init__(self, error=None):
+        super().__init__(unavailable_message(error))
+        self.retry_after = getattr(error, "retry_after", IndexUnavailable.retry_after)
+
+
+def index_unavailable(error=None):
+    """503 in the envelope, with Retry-After: the index is down, or being
+    rebuilt after it was lost (never a partial answer)."""
+    return error_response(SearchUnavailable(error))
 
 
 class ThemesField(serializers.ListField):
@@ -124,23 +135,17 @@ class SearchPageSerializer(serializers.Serializer):
 
 
 class CommentSearch(ActionErrorsMixin, APIView):
+    repeatable_params = ("status",)
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description='Words; "quotes" for a phrase.'),
-            OpenApiParameter("consultation", int),
-            OpenApiParameter("question", int),
-            OpenApiParameter("section", int),
-            OpenApiParameter(
-                "status", str, description="One or more of published, hidden, removed, held."
-            ),
-            OpenApiParameter("reason", str, enum=FlagReason.values),
-            OpenApiParameter("tag", str, description="A theme (any capitalisation)."),
-            OpenApiParameter("author", int, description="The author's account number."),
-            OpenApiParameter("since", OpenApiTypes.DATE),
-            OpenApiParameter("until", OpenApiTypes.DATE, description="Included."),
-            OpenApiParameter("page", int),
-            OpenApiParameter("per_page", int, description="1 to 100; default 20."),
-        ],
+        parameters=form_parameters(
+            SearchForm,
+            q='Words; "quotes" for a phrase.',
+            status="One or more of published, hidden, removed, held (repeated or comma-separated).",
+            author="The author's account number.",
+            until="Included.",
+            per_page="1 to 100; default 20.",
+        ),
         responses={200: SearchPageSerializer, **errors(400, 403, 503)},
     )
     def get(self, request):
@@ -152,8 +157,8 @@ class CommentSearch(ActionErrorsMixin, APIView):
             raise form_errors(form)
         try:
             page = results.run(form.to_query())
-        except IndexUnavailable:
-            return index_unavailable()
+        except IndexUnavailable as error:
+            return index_unavailable(error)
         context = {"request": request, "moderator": is_moderator(request.user)}
         return Response(
             {
@@ -167,7 +172,7 @@ class CommentSearch(ActionErrorsMixin, APIView):
                 "results": FoundCommentSerializer(page.results, many=True, context=context).data,
                 "facets": {
                     name: [
-                        {"value": value, "label": str(label), "count": count}
+                        {"value": str(value), "label": str(label), "count": count}
                         for value, label, count in page.facets.get(name, [])
                     ]
                     for name in FACETS

@@ -42,7 +42,7 @@ class SearchForm(forms.Form):
         # the limit on what is searched (after invisible characters go).
         help_text=_('Every word must appear; put "quotes" around an exact phrase.'),
     )
-    consultation = forms.IntegerField(label=_("Consultation"), required=False, min_value=1)
+    consultation = IdField(label=_("Consultation"), required=False)
     question = IdField(label=_("Question"), required=False)
     section = IdField(label=_("Section"), required=False)
     status = StatusField(label=_("Status"), required=False, choices=STATUS_CHOICES)

@@ -5,26 +5,37 @@ inside its transaction: the change is written to the backlog (PendingIndex)
 with the change itself, and once the transaction commits a background task
 sends it to the index. If the index is down the comment is saved and shown
 all the same; the backlog row keeps the failure, and the next task that
-succeeds, or `manage.py search_sync`, sends it again."""
+succeeds, or `manage.py search_sync`, sends it again.
+
+A write never starts a new index where the old one was lost (a search
+server restarted empty): that index would hold the latest changes alone.
+The write waits in the backlog and a rebuild from the database is queued
+instead (search/health.py has the reading side)."""
 
 import logging
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
 from comments.models import Comment
 from search import duplicates
 from search.backends import get_backend
-from search.backends.base import IndexUnavailable
-from search.documents import docs_for, iter_all_docs
+from search.backends.base import IndexMissing, IndexUnavailable
+from search.documents import docs_for, indexable_comments, iter_all_docs
 from search.models import IndexState, PendingIndex
 from search.query import INDEXED_STATUSES
 
 logger = logging.getLogger(__name__)
+
+# A rebuild queued this long ago and not finished is taken as lost with its
+# worker (killed, or the task failed) and may be queued again; a second one
+# that finds the first has finished does nothing.
+REBUILD_PATIENCE = timedelta(minutes=10)
 
 
 def batch_size():
@@ -108,7 +119,7 @@ def sync(comment_ids=None, *, backend=None, progress=None):
         try:
             if backend.keeps_copy:
                 if docs:
-                    backend.index(docs)
+                    _index(backend, docs)
                 if gone:
                     backend.remove(gone)
         except IndexUnavailable as error:
@@ -126,6 +137,27 @@ def sync(comment_ids=None, *, backend=None, progress=None):
     if comment_ids is None and not outcome.failed and not rebuilding:
         IndexState.objects.filter(pk=state.pk).update(last_sync=timezone.now())
     return outcome
+
+
+def _index(backend, docs):
+    """Index `docs`, creating the index only on a new site: where comments
+    the index should already hold would be missing from it, the index was
+    lost and is rebuilt whole instead (IndexMissing: the batch waits in the
+    backlog, which the rebuild replays)."""
+    try:
+        backend.index(docs, create=False)
+    except IndexMissing:
+        if expected_in_index().exists():
+            request_rebuild()
+            raise
+        backend.index(docs)
+
+
+def expected_in_index():
+    """The comments the index must hold already: those it takes, less those
+    still waiting in the backlog."""
+    waiting = PendingIndex.objects.values("comment_id")
+    return indexable_comments().exclude(pk__in=waiting)
 
 
 def _batches(comment_ids):
@@ -166,10 +198,50 @@ def rebuild(*, backend=None, progress=None):
     state.update(rebuilding_since=timezone.now())
     try:
         backend.rebuild(iter_all_docs(batch_size()), progress or (lambda count: None))
+        # Whatever asked for it, the index is whole again.
+        state.update(rebuild_requested=None)
         duplicates.rebuild_all(batch_size())
     finally:
         state.update(rebuilding_since=None)
     return sync(backend=backend)
+
+
+def request_rebuild():
+    """Queue a rebuild through the worker for an index that was lost,
+    unless one is queued already: one row update decides, so that of the
+    searches and writes that find the loss at once, one queues it. True if
+    this call did."""
+    now = timezone.now()
+    state = IndexState.objects.filter(pk=IndexState.get().pk)
+    claimed = state.filter(
+        Q(rebuild_requested=None) | Q(rebuild_requested__lt=now - REBUILD_PATIENCE)
+    ).update(rebuild_requested=now)
+    if not claimed:
+        return False
+    logger.warning("search index lost; a rebuild from the database is queued")
+    try:
+        rebuild_lost_index.enqueue()
+    except Exception:
+        # Let the next search or write that finds the loss queue it.
+        state.update(rebuild_requested=None)
+        logger.exception("could not enqueue the rebuild of the search index")
+        return False
+    return True
+
+
+def rebuild_pending():
+    """A rebuild for a lost index is queued or running (and not given up)."""
+    since = timezone.now() - REBUILD_PATIENCE
+    return IndexState.objects.filter(rebuild_requested__gte=since).exists()
+
+
+@task()
+def rebuild_lost_index():
+    """The rebuild request_rebuild queues. Nothing to do if a rebuild has
+    finished since it was queued (by hand, or one queued before it)."""
+    if not IndexState.objects.exclude(rebuild_requested=None).exists():
+        return
+    rebuild()
 
 
 def backlog():

@@ -30,12 +30,15 @@ class PendingIndex(models.Model):
 
 
 class IndexState(models.Model):
-    """One row: the last sync that left the backlog empty, and the rebuild in
+    """One row: the last sync that left the backlog empty, the rebuild in
     progress (while one runs, synced changes stay in the backlog so they are
-    replayed into the new index once it takes the alias)."""
+    replayed into the new index once it takes the alias), and the rebuild
+    queued because the index was lost (search/health.py), so that it is
+    queued once, not once per search."""
 
     last_sync = models.DateTimeField(null=True, blank=True)
     rebuilding_since = models.DateTimeField(null=True, blank=True)
+    rebuild_requested = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"last sync {self.last_sync}"

@@ -9,8 +9,10 @@ from django.db.models import Prefetch
 from comments.models import Comment, CommentStatus, TaggedComment
 from consultations.models import ConsultationPage
 from moderation.models import Flag, FlagReason
+from search import health
 from search.backends import get_backend
-from search.query import SearchQuery
+from search.backends.base import IndexMissing
+from search.query import FACETS, SearchQuery, SearchResult
 
 
 @dataclass
@@ -43,8 +45,15 @@ class Page:
 
 
 def run(query):
-    """Raises search.backends.base.IndexUnavailable when the index is down."""
-    found = get_backend().search(query)
+    """Raises search.backends.base.IndexUnavailable when the index is down,
+    IndexRebuilding when it was lost (search/health.py)."""
+    backend = get_backend()
+    health.ensure_ready(backend)
+    try:
+        found = backend.search(query)
+    except IndexMissing:
+        health.on_missing(backend)
+        found = SearchResult(total=0, hits=[], facets={name: [] for name in FACETS})
     order = {hit.id: position for position, hit in enumerate(found.hits)}
     comments = (
         Comment.objects.filter(pk__in=order, status__in=query.visible_statuses)

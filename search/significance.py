@@ -22,7 +22,9 @@ spelling comes from the sample."""
 
 from django.conf import settings
 
+from search import health
 from search.backends import get_backend
+from search.backends.base import IndexMissing
 from search.terms import (
     BUCKETS,
     MIN_COUNT,
@@ -59,8 +61,10 @@ def significant_terms(
     PUENTE_SUMMARY_TERMS_SAMPLE comments is ranked from a sample of about
     that many (see the module's docstring); each term's count and
     background are exact. Four requests to the backend, whatever the number
-    of questions."""
+    of questions. Raises IndexUnavailable, or IndexRebuilding when the
+    index was lost (search/health.py): no terms would be untrue."""
     backend = backend or get_backend()
+    health.ensure_ready(backend)
     if questions is None:
         questions = [None, *_question_ids(consultation_id)]
     scopes = list(dict.fromkeys(questions))
@@ -75,7 +79,11 @@ def significant_terms(
     if None in scopes:
         sized["site"] = TermGroup(size=0)
     unique = list(dict.fromkeys(sized.values()))  # the consultation is None's
-    counted = dict(zip(unique, backend.term_counts(unique), strict=True))
+    try:
+        counted = dict(zip(unique, backend.term_counts(unique), strict=True))
+    except IndexMissing:
+        health.on_missing(backend)
+        return {scope: [] for scope in scopes}  # a new site: nothing written yet
     sizes = {name: counted[group].total for name, group in sized.items()}
     buckets = {scope: sample_buckets(sizes[scope], sample) for scope in scopes}
     consultation_buckets = sample_buckets(sizes["consultation"], sample)

@@ -152,6 +152,6 @@ class ConsultationSummary(ActionErrorsMixin, APIView):
             raise form_errors(form)
         try:
             summary = summarise(form.to_scope(), request=request)
-        except IndexUnavailable:
-            return index_unavailable()
+        except IndexUnavailable as error:
+            return index_unavailable(error)
         return Response(SummarySerializer(summary).data)

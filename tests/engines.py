@@ -51,6 +51,10 @@ BOTH_DATABASES = {
         "the indexing backlog: upserts (bulk_create update_conflicts), on_commit, commands"
     ),
     "tests/search/test_worker.py": "the django-tasks database worker claims rows by locking",
+    "tests/search/test_index_health.py": (
+        "the loss check's count (comments less the backlog, a subquery), the one-row "
+        "update that queues a rebuild once, and the worker claiming it"
+    ),
     # --- Summaries and open data: aggregation, dates, streaming.
     "tests/summaries/test_summary.py": (
         "per-day figures (TruncDate in the site time zone), window functions, Least, ordering"
@@ -71,6 +75,9 @@ BOTH_DATABASES = {
     ),
     "tests/comments/test_flood.py": "rate limits that count recent rows by time",
     "tests/comments/test_smoke.py": "the whole comment journey once",
+    "tests/comments/test_text_migration.py": (
+        "a data migration: LIKE on text, bulk_update and upserts ignoring conflicts, query counts"
+    ),
     # --- Consultations, responses, the demo.
     "tests/consultations/test_status.py": "the status as an SQL filter against Python",
     "tests/demo/test_demo.py": "the demo loader: `make run` loads it into SQLite",

@@ -191,7 +191,8 @@ class DatabaseBackend(SearchBackend):
 
     # Writing.
 
-    def index(self, docs):
+    def index(self, docs, *, create=True):
+        # The database's index always exists: `create` has nothing to do.
         if not docs:
             return
         with self._writing() as cursor:

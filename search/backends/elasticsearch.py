@@ -31,7 +31,7 @@ from elasticsearch.dsl import (
 from elasticsearch.helpers import BulkIndexError, ScanError, bulk, scan
 
 from comments.models import CommentStatus
-from search.backends.base import IndexUnavailable, SearchBackend
+from search.backends.base import IndexMissing, IndexUnavailable, SearchBackend
 from search.documents import CommentDoc
 from search.highlight import END, START, markup
 from search.query import FACET_SIZE, FACETS, INDEXED_STATUSES, Hit, SearchResult, sort_facet
@@ -166,6 +166,7 @@ def make_client():
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
     keeps_copy = True
+    separate_store = True
 
     def __init__(self):
         self.client = make_client()
@@ -191,13 +192,16 @@ class ElasticsearchBackend(SearchBackend):
         except NotFoundError:
             return []
 
-    def ensure_alias(self):
-        """Create the first concrete index and the alias unless they exist.
-        Checked once per instance: after that a write that finds the alias
-        gone fails (require_alias) and checks again."""
+    def ensure_alias(self, create=True):
+        """Create the first concrete index and the alias unless they exist
+        (IndexMissing instead, unless `create`). Checked once per instance:
+        after that a write that finds the alias gone fails (require_alias)
+        and checks again."""
         if self._alias_ready:
             return
         if not self.client.indices.exists_alias(name=self.alias):
+            if not create:
+                raise IndexMissing(f"no index behind the alias {self.alias}")
             # A fixed name rather than a timestamp: processes that all find
             # the alias missing at once create the same index, and one alias
             # on two indices would refuse every write.
@@ -226,12 +230,12 @@ class ElasticsearchBackend(SearchBackend):
 
     # The interface
 
-    def index(self, docs):
+    def index(self, docs, *, create=True):
         if not docs:
             return
         actions = [CommentDocument.bulk_action(doc, self.alias) for doc in docs]
         try:
-            self.ensure_alias()
+            self.ensure_alias(create)
             try:
                 # Never let a write create a stray index named like the alias
                 # with a guessed mapping.
@@ -240,7 +244,7 @@ class ElasticsearchBackend(SearchBackend):
                 if self.client.indices.exists_alias(name=self.alias):
                     raise
                 self._alias_ready = False
-                self.ensure_alias()
+                self.ensure_alias(create)
                 self.bulk(actions, require_alias=True)
         except FAILURES as error:
             raise IndexUnavailable(str(error)) from error
@@ -259,8 +263,8 @@ class ElasticsearchBackend(SearchBackend):
         request = self.build_search(query)
         try:
             response = request.execute()
-        except NotFoundError:
-            return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS})
+        except NotFoundError as error:
+            raise IndexMissing(str(error)) from error
         except FAILURES as error:
             raise IndexUnavailable(str(error)) from error
         hits = [
@@ -402,9 +406,8 @@ class ElasticsearchBackend(SearchBackend):
             )
         try:
             response = search.execute()
-        except NotFoundError:
-            # No index yet.
-            return [TermCounts(0, {}) for _ in groups]
+        except NotFoundError as error:
+            raise IndexMissing(str(error)) from error
         except FAILURES as error:
             raise IndexUnavailable(str(error)) from error
         found = []
@@ -424,6 +427,20 @@ class ElasticsearchBackend(SearchBackend):
                 forms.setdefault(key, {})[form] = item["doc_count"]
             found.append(TermCounts(result["doc_count"], counts, forms))
         return found
+
+    def count(self):
+        try:
+            return self.client.count(index=self.alias)["count"]
+        except NotFoundError as error:
+            raise IndexMissing(str(error)) from error
+        except FAILURES as error:
+            raise IndexUnavailable(str(error)) from error
+
+    def refresh_now(self):
+        try:
+            self.client.indices.refresh(index=self.alias, ignore_unavailable=True)
+        except FAILURES as error:
+            raise IndexUnavailable(str(error)) from error
 
     def drop_quietly(self, name):
         try:

@@ -12,6 +12,7 @@ from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from comments.models import CommentStatus
 from moderation import actions as moderation_actions
 from moderation.models import FlagReason
+from search.health import unavailable_message
 from tests.moderation.conftest import post
 
 SEARCH = "/api/v1/moderation/search/"
@@ -211,7 +212,12 @@ def test_index_unavailable_is_a_503(people, comments, settings):
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
     response = client_for(people["moderator"]).get(SEARCH, {"q": "participación"})
     assert response.status_code == 503
-    assert response.json()["code"] == "unavailable"
+    assert response.json() == {
+        "detail": str(unavailable_message()),
+        "code": "search_unavailable",
+        "retry_after": 60,
+    }
+    assert response["Retry-After"] == "60"
 
 
 # Themes

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from search.backends import get_backend
-from search.backends.base import IndexUnavailable
+from search.backends.base import IndexMissing, IndexUnavailable
 from search.documents import CommentDoc
 from search.query import FacetValue, SearchQuery, parse_text
 
@@ -70,7 +70,10 @@ def indices_named(backend):
 
 def test_first_write_creates_the_index_and_alias(backend):
     assert indices_named(backend) == []
-    assert found(backend) == []  # searching before anything exists is no error
+    # Searching before anything exists says so (search/health.py decides
+    # whether that is a new site or a lost index).
+    with pytest.raises(IndexMissing):
+        found(backend)
 
     backend.index([make_doc(1), make_doc(2)])
 
@@ -245,3 +248,21 @@ def test_a_dead_cluster_raises_index_unavailable(backend, settings):
         dead.dump()
     with pytest.raises(IndexUnavailable):
         dead.clear()
+
+
+def test_a_write_that_may_not_create_the_index_says_it_is_missing(backend):
+    with pytest.raises(IndexMissing):
+        backend.index([make_doc(1)], create=False)
+    assert indices_named(backend) == []
+
+    backend.index([make_doc(1)])
+    backend.index([make_doc(2)], create=False)
+    assert backend.count() == 2
+    # The server lost it after this instance had found the alias.
+    backend.client.indices.delete(index=backend.concrete_indices()[0])
+
+    with pytest.raises(IndexMissing):
+        backend.index([make_doc(3)], create=False)
+    assert indices_named(backend) == []
+    with pytest.raises(IndexMissing):
+        backend.count()

@@ -19,6 +19,7 @@ from comments.models import Comment
 from moderation import actions as moderation_actions
 from search import indexing
 from search.backends import get_backend
+from search.backends.base import IndexMissing
 from search.documents import indexable_comments, load_docs
 from search.models import IndexState, PendingIndex
 from search.query import INDEXED_STATUSES, SearchQuery, parse_text
@@ -54,7 +55,10 @@ def capture(django_capture_on_commit_callbacks):
 
 
 def found(backend, text, visible=EVERY):
-    result = backend.search(SearchQuery(visible_statuses=visible, text=parse_text(text)))
+    try:
+        result = backend.search(SearchQuery(visible_statuses=visible, text=parse_text(text)))
+    except IndexMissing:
+        return []  # nothing written yet
     return sorted(hit.id for hit in result.hits)
 
 
