@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.template import Context, Template
@@ -562,6 +563,7 @@ def test_under_asgi_the_files_stream_asynchronously(dataset, client):
     page, _ = dataset
     for name, kind in zip(FILES, ("csv", "json"), strict=True):
         request = AsyncRequestFactory().get(reverse(name, args=[page.pk]))
+        request.user = AnonymousUser()  # as AuthenticationMiddleware sets it (the limit asks)
         response = getattr(views, f"export_{kind}")(request, page.pk)
         assert response.is_async
 
