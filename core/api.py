@@ -202,13 +202,18 @@ def exception_handler(exc, context):
         error = Invalid({field: _messages(value) for field, value in fields.items()})
         response.data = {"detail": str(error.message), "code": error.code, "errors": error.errors}
         return response
-    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-    body = {"detail": str(getattr(exc, "detail", exc)), "code": _CODES.get(code, code)}
+    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+    code = codes if isinstance(codes, str) else "error"
+    body: dict[str, object] = {
+        "detail": str(getattr(exc, "detail", exc)),
+        "code": _CODES.get(code, code),
+    }
     if getattr(exc, "errors", None):  # core.parsers.BadBody names the field
-        body["errors"] = exc.errors
+        body["errors"] = getattr(exc, "errors")  # noqa: B009 - not on every exception
     if isinstance(exc, exceptions.Throttled):
-        body["retry_after"] = max(1, math.ceil(exc.wait or 1))
-        response["Retry-After"] = str(body["retry_after"])
+        seconds = max(1, math.ceil(getattr(exc, "wait", None) or 1))
+        body["retry_after"] = seconds
+        response["Retry-After"] = str(seconds)
     response.data = body
     return response
 

@@ -3,6 +3,9 @@ it: query parameters from the Django forms that check them, and, for every
 operation, the error statuses every view shares (the envelope, the id
 converter's range, NUL refused in any text, the write and read limits)."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils import translation
 from drf_spectacular.authentication import SessionScheme
@@ -40,17 +43,22 @@ _DESCRIPTIONS = {
 }
 
 
-def _field_schema(field):
+def _values(field):
+    """The values of a choice field, without the empty choice."""
+    choices: Iterable[tuple[object, object]] = field.choices
+    return [str(value) for value, _label in choices if value != ""]
+
+
+def _field_schema(field) -> dict[str, Any]:
     """A form field as a parameter's JSON schema."""
     if isinstance(field, forms.TypedChoiceField) and field.coerce is int:
         return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     if isinstance(field, forms.MultipleChoiceField):
-        values = [str(value) for value, _label in field.choices if value != ""]
-        return {"type": "array", "items": {"type": "string", "enum": values}}
+        return {"type": "array", "items": {"type": "string", "enum": _values(field)}}
     if isinstance(field, forms.ChoiceField):
-        return {"type": "string", "enum": [str(v) for v, _label in field.choices if v != ""]}
+        return {"type": "string", "enum": _values(field)}
     if isinstance(field, forms.IntegerField):
-        schema = {"type": "integer"}
+        schema: dict[str, Any] = {"type": "integer"}
         if field.min_value is not None:
             schema["minimum"] = field.min_value
         if field.max_value is not None:
