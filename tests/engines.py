@@ -74,6 +74,11 @@ BOTH_DATABASES = {
         "threads ranked per anchor by a window function, sorting, paging, query counts"
     ),
     "tests/comments/test_flood.py": "rate limits that count recent rows by time",
+    "tests/core/test_input.py": (
+        "bad input reaching each engine: ids past 2**63 (SQLite overflows), NUL bytes "
+        "(PostgreSQL refuses them), punctuation in page search (FTS5 syntax on SQLite)"
+    ),
+    "tests/core/test_envelope.py": "the API's refusals before and after the database, 64-bit ids",
     "tests/comments/test_smoke.py": "the whole comment journey once",
     "tests/comments/test_text_migration.py": (
         "a data migration: LIKE on text, bulk_update and upserts ignoring conflicts, query counts"
