@@ -13,7 +13,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 
-from core.errors import ActionError, Invalid
+from core.errors import ActionError, Invalid, NotFound
 from core.parse import MAX_ID, as_int
 from core.throttles import CommentWriteThrottle, PublicReadThrottle
 
@@ -43,16 +43,8 @@ def errors(*statuses):
 
 
 def error_response(error):
-    body = {"detail": str(error.message), "code": error.code}
-    if error.errors:
-        body["errors"] = {
-            field: [str(m) for m in messages] for field, messages in error.errors.items()
-        }
-    headers = {}
-    if getattr(error, "retry_after", None):
-        body["retry_after"] = error.retry_after
-        headers["Retry-After"] = str(error.retry_after)
-    return Response(body, status=error.status, headers=headers)
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+    return Response(error.envelope(), status=error.status, headers=headers)
 
 
 def form_errors(form):
@@ -200,7 +192,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         error = Invalid({field: _messages(value) for field, value in fields.items()})
-        response.data = {"detail": str(error.message), "code": error.code, "errors": error.errors}
+        response.data = error.envelope()
         return response
     codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
     code = codes if isinstance(codes, str) else "error"
@@ -222,4 +214,4 @@ def exception_handler(exc, context):
 def not_found(request, *args, **kwargs):
     """Any /api/v1/ address nothing else answers (an id past the database's
     range among them): the envelope's 404, not the site's HTML page."""
-    return JsonResponse({"detail": gettext("Not found."), "code": "not_found"}, status=404)
+    return JsonResponse(NotFound(gettext("Not found.")).envelope(), status=404)

@@ -11,10 +11,24 @@ class ActionError(Exception):
     status = 400
     code = "invalid"
 
+    retry_after: int | None = None
+
     def __init__(self, message, errors=None):
         super().__init__(str(message))
         self.message = message
         self.errors = errors or {}
+
+    def envelope(self):
+        """The JSON API's body for this error: {detail, code, errors?,
+        retry_after?} (core.api sends it; plain views under /api/ too)."""
+        body: dict[str, object] = {"detail": str(self.message), "code": self.code}
+        if self.errors:
+            body["errors"] = {
+                field: [str(m) for m in messages] for field, messages in self.errors.items()
+            }
+        if self.retry_after:
+            body["retry_after"] = self.retry_after
+        return body
 
 
 class Invalid(ActionError):
@@ -48,9 +62,10 @@ class RateLimited(ActionError):
     status = 429
     code = "rate_limited"
 
-    def __init__(self, retry_after):
+    def __init__(self, retry_after, message=None):
         super().__init__(
-            _("You are posting too fast. Try again in %(seconds)s seconds.")
+            message
+            or _("You are posting too fast. Try again in %(seconds)s seconds.")
             % {"seconds": retry_after}
         )
         self.retry_after = retry_after

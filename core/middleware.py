@@ -3,6 +3,7 @@ a NUL byte would reach PostgreSQL as an error (500); refused here as 400."""
 
 from django.http import HttpResponseBadRequest, JsonResponse
 
+from core.errors import ActionError
 from core.input import bad_character
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -17,10 +18,8 @@ class RefuseBadCharacters:
         if found:
             field, message = found
             if request.path.startswith("/api/"):
-                body: dict[str, object] = {"detail": message, "code": "invalid"}
-                if field:
-                    body["errors"] = {field: [message]}
-                return JsonResponse(body, status=400)
+                error = ActionError(message, {field: [message]} if field else None)
+                return JsonResponse(error.envelope(), status=error.status)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 

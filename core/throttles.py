@@ -102,8 +102,8 @@ def too_many_requests(request, seconds):
     files' clients are browsers and scripts); never cached by a proxy."""
     message = _("Too many downloads. Try again in %(seconds)s seconds.") % {"seconds": seconds}
     if request.path.startswith("/api/"):
-        body = {"detail": message, "code": RateLimited.code, "retry_after": seconds}
-        response: HttpResponse = JsonResponse(body, status=429)
+        error = RateLimited(seconds, message)
+        response: HttpResponse = JsonResponse(error.envelope(), status=error.status)
     else:
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(seconds)
