@@ -65,15 +65,24 @@ def _reverse_or_empty(name: str) -> str:
         return ""
 
 
-def is_admin(request: HttpRequest) -> bool:
-    admin = _reverse_or_empty("wagtailadmin_home")
-    return bool(admin) and request.path_info.startswith(admin)
-
-
 class SecurityHeaders:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
         self.permissions = render_permissions(settings.PUENTE_PERMISSIONS_POLICY)
+        # The admin's and the report endpoint's paths (outside the language
+        # prefix, so the same for every request), reversed on first use:
+        # two lookups were most of this middleware's cost per response.
+        self._paths: tuple[str, str] | None = None
+
+    def paths(self) -> tuple[str, str]:
+        """(the admin's prefix, the report endpoint), "" for a missing one."""
+        if self._paths is None:
+            self._paths = (_reverse_or_empty("wagtailadmin_home"), _reverse_or_empty("csp-report"))
+        return self._paths
+
+    def is_admin(self, request: HttpRequest) -> bool:
+        admin = self.paths()[0]
+        return bool(admin) and request.path_info.startswith(admin)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
@@ -92,8 +101,8 @@ class SecurityHeaders:
             # inline; under the policy they would be unreadable.
             return response
         websocket = websocket_origin(request)
-        report_uri = _reverse_or_empty("csp-report")
-        if is_admin(request):
+        report_uri = self.paths()[1]
+        if self.is_admin(request):
             enforced, report_only = settings.PUENTE_ADMIN_CSP, settings.PUENTE_ADMIN_CSP_REPORT_ONLY
         else:
             enforced, report_only = settings.PUENTE_CSP, {}
