@@ -5,6 +5,7 @@ public pages and the admin's editor with its preview panel break nothing."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.roles import EDITOR, ensure_role_groups
 from tests.e2e.helpers import sign_in, verified_user
@@ -39,7 +40,7 @@ def test_injected_inline_script_handler_and_style_are_blocked_and_seen(
     try:
         page.goto(asgi_server.url + consultation.url)
         color = page.evaluate(INJECT)
-        page.wait_for_function("document.querySelector('img[onerror]').complete")
+        expect(page.locator("img[onerror]")).to_have_js_property("complete", True)
         assert page.evaluate("window.__ran") is None
         assert color != "rgb(1, 2, 3)"
     finally:

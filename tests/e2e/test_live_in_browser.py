@@ -1,7 +1,10 @@
 """Two people on one consultation in real browsers: one posts and reacts,
 the other sees it without reloading; the page with comments passes axe."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from consultations.models import ConsultationPage
 from demo.loader import load_demo
@@ -40,9 +43,9 @@ def test_a_comment_appears_for_another_reader_without_reload(live_site, browser)
         button = reader.locator(f"#discussion-{key} .discussion__show-new")
         button.wait_for(state="visible", timeout=10_000)
         assert button.inner_text() == "1 comentario nuevo — mostrar"
-        reader.wait_for_function(
-            "document.getElementById('live-announcer').textContent.length > 0", timeout=5_000
-        )
+        # Locator assertions, not wait_for_function: its polling evaluates a
+        # string with eval(), which the page's Content-Security-Policy refuses.
+        expect(reader.locator("#live-announcer")).to_have_text(re.compile(r"\S"), timeout=5_000)
         assert reader.locator("#live-announcer").get_attribute("aria-live") == "polite"
         button.click()
         new_comment = reader.locator(
@@ -57,10 +60,7 @@ def test_a_comment_appears_for_another_reader_without_reload(live_site, browser)
         counter = reader.locator(agree_count)
         before = int(counter.inner_text())
         writer.locator(f"#comment-{first.pk} > .comment__card button[data-stance=agree]").click()
-        reader.wait_for_function(
-            f"document.querySelector('{agree_count}').textContent === '{before + 1}'",
-            timeout=10_000,
-        )
+        expect(reader.locator(agree_count)).to_have_text(str(before + 1), timeout=10_000)
         assert reader.evaluate("window.__notReloaded") is True
         assert axe_violations(reader) == []
     finally:
