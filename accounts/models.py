@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +51,11 @@ class User(AbstractUser):
     # personal, so that what others wrote in reply and the moderation log keep
     # their ids (privacy/erasure.py).
     erased_at = models.DateTimeField(_("account deleted"), null=True, blank=True, editable=False)
+    # The language every notification and e-mail to them is written in: the
+    # one they signed up in, then the last one they chose on the site.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -215,6 +215,8 @@ def do_post_comment(
             gate.held(comment, hold, now)
     else:
         events.on_commit_publish("comment.created", comment)
+    for gate in gates:
+        gate.posted(comment, hold is not None, now)
     return comment
 
 

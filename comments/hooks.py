@@ -9,7 +9,8 @@ validators and authentication backends:
 - PUENTE_COMMENT_GATES: classes with the methods of `CommentGate`, asked by
   the comment actions inside their transaction. moderation.holds.Holds is
   the site's (holds by policy and word lists, edits sent for review, the
-  queue item of a withdrawn comment).
+  queue item of a withdrawn comment); notifications.hooks.Follows follows
+  the thread for its author and tells its followers.
 - PUENTE_COMMENT_CHANGE_LISTENERS: callables taking comment ids, told inside
   the writer's transaction that those comments' stored data changed (text,
   status, reactions, replies, flags, themes). search.indexing.schedule is
@@ -31,6 +32,10 @@ class CommentGate:
 
     def held(self, comment, hold, now):
         """`comment` was saved as held because this gate answered `hold`."""
+
+    def posted(self, comment, held, now):
+        """`comment` was saved, `held` or visible to everyone (its id and
+        thread are set)."""
 
     def edited(self, comment, now):
         """Its author changed the text of a published `comment`."""

@@ -1,6 +1,8 @@
 """Comments on a consultation's questions and sections, their reactions and
 edit history. Writes go through comments/actions.py only."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -38,6 +40,22 @@ class ConsultationActivity(models.Model):
 
     def __str__(self):
         return f"{self.consultation_id}: {self.last_seq}"
+
+
+FOLIO_PREFIX = "PUE"
+FOLIO_PATTERN = re.compile(r"\s*PUE-(\d{4})-(\d{6,19})\s*", re.IGNORECASE)
+
+
+def parse_folio(text):
+    """(year, comment id) of a folio as typed (any case, spaces around), or
+    None when it is not one. The year must match the comment's too."""
+    match = FOLIO_PATTERN.fullmatch(text or "")
+    if match is None:
+        return None
+    number = int(match.group(2))
+    if number >= 2**63:
+        return None
+    return int(match.group(1)), number
 
 
 class Comment(models.Model):
@@ -102,6 +120,13 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.pk} by {self.author_id}"
+
+    @property
+    def folio(self):
+        """The receipt's reference a person can cite to the municipality
+        (PUE-2026-000123): the year it was posted and its number, so
+        unique within the site and read back by `parse_folio`."""
+        return f"{FOLIO_PREFIX}-{self.created.year}-{self.pk:06d}"
 
     @property
     def is_deleted(self):

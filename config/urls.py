@@ -14,6 +14,7 @@ from core.csp_reports import csp_report
 api_v1 = [
     path("", include("consultations.api_urls")),
     path("", include("comments.api_urls")),
+    path("", include("notifications.api_urls")),
     path("", include("moderation.api_urls")),
     path("", include("search.api_urls")),
     path("", include("summaries.api_urls")),
@@ -44,6 +45,7 @@ urlpatterns += i18n_patterns(
     path("cuenta/", include("privacy.urls")),
     path("search/", consultation_views.search, name="search"),
     path("comentarios/", include("comments.urls")),
+    path("avisos/", include("notifications.urls")),
     path("moderacion/", include("moderation.urls")),
     path("consultations/", include("summaries.urls")),
     path("", include(wagtail_urls)),

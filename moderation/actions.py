@@ -32,7 +32,7 @@ from moderation.models import (
     ReviewKind,
 )
 from moderation.rules import APPEALABLE
-from notifications import notify
+from notifications import activity, notify
 from notifications.models import Notice
 
 MAX_NOTE_LENGTH = 1000
@@ -209,6 +209,9 @@ def _decide(moderator, comment, action, reason, note, now, *, email_author=True)
         if before == CommentStatus.HELD and comment.parent_id:
             # Only its key is needed: no query for the parent.
             comment_actions.count_reply(Comment(pk=comment.parent_id))
+        if before == CommentStatus.HELD and after == CommentStatus.PUBLISHED:
+            # Everyone sees it now: its thread's followers hear of it.
+            activity.comment_published(comment, now)
     if review is None:
         review = Review(comment=comment, consultation_id=comment.consultation_id, opened=now)
         review.kind = ReviewKind.FLAGGED

@@ -1,54 +1,176 @@
-"""Telling a person something: a notice on the site (their notices page) and
-the same by e-mail once the write commits. Moderation and responses call
-these; they never send e-mail themselves."""
+"""Telling people something: the one way a notice is left. Each notice is
+delivered as its person chose for its topic (notifications.preferences):
+on the site only, by e-mail at once (written to the outbox in the same
+transaction, sent by a task once it commits), or in a digest
+(notifications/digests.py). Once the write commits, each person's unread
+count is pushed to their own socket group.
+
+Callers pass `now` and, where one exists, the person who caused the event:
+nobody is told about what they did themselves."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
 
-from notifications import email as mail
-from notifications.models import Notice
+from core import live, mail
+from notifications import preferences, unsubscribe
+from notifications.groups import person_group
+from notifications.models import TOPIC_OF_KIND, Delivery, Notice
 
-
-def tell(user, kind, *, comment=None, reason="", hold_reason="", note="", now, email=True):
-    """Leave `user` a notice; and e-mail it unless the caller sends one
-    message for many notices (a block that hides all of a person's comments)."""
-    notice = Notice.objects.create(
-        user=user,
-        comment=comment,
-        kind=kind,
-        reason=reason,
-        hold_reason=hold_reason,
-        note=note,
-        created=now,
-    )
-    if email:
-        mail.on_commit(lambda: _email_notice(notice))
-    return notice
+UNREAD_EVENT = "notifications.unread"
 
 
-def _email_notice(notice):
-    context = {"notice": notice, "site_url": settings.WAGTAILADMIN_BASE_URL}
-    subject, body = mail.render("notifications/email/notice", context)
-    mail.send([notice.user.email], subject, body, about=f"notice {notice.pk}")
+def tell(
+    user,
+    kind,
+    *,
+    comment=None,
+    consultation=None,
+    reason="",
+    hold_reason="",
+    note="",
+    now,
+    email=True,
+):
+    """Leave `user` one notice, delivered as they chose for its topic;
+    `email` False when the caller sends one e-mail for many notices (a block
+    that hides all of a person's comments) or its own (a data file)."""
+    return tell_many(
+        [
+            Notice(
+                user=user,
+                kind=kind,
+                comment=comment,
+                consultation=consultation,
+                reason=reason,
+                hold_reason=hold_reason,
+                note=note,
+                created=now,
+            )
+        ],
+        now=now,
+        email=email,
+    )[0]
 
 
-def tell_many(notices, *, template, context):
-    """Leave many people a notice each (one INSERT) and send them all the
-    same e-mail, rendered once from `template` with `context` (a callable
-    returning it, so that it is built only after the write commits)."""
-    notices = Notice.objects.bulk_create(notices)
-    user_ids = [notice.user_id for notice in notices]
-    if user_ids:
-        mail.on_commit(lambda: _email_people(user_ids, template, context))
+def tell_many(notices, *, now, email=True):
+    """Leave many notices (one INSERT per thousand): each delivered as its
+    person chose; the e-mails at once in bulk. A constant number of
+    queries, whatever the number of people."""
+    notices = list(notices)
+    if not notices:
+        return []
+    by_topic: dict = {}
+    for notice in notices:
+        by_topic.setdefault(TOPIC_OF_KIND[notice.kind], set()).add(notice.user_id)
+    chosen = {
+        topic: preferences.deliveries(user_ids, topic) for topic, user_ids in by_topic.items()
+    }
+    for notice in notices:
+        topic = TOPIC_OF_KIND[notice.kind]
+        # A notice without a topic (a data file ready) is always e-mailed.
+        notice.delivery = chosen[topic][notice.user_id] if topic else Delivery.NOW
+        if not email:
+            notice.delivery = Delivery.SITE
+    notices = Notice.objects.bulk_create(notices, batch_size=1000)
+    email_now([notice for notice in notices if notice.delivery == Delivery.NOW], now=now)
+    push_unread_on_commit({notice.user_id for notice in notices})
     return notices
 
 
-def _email_people(user_ids, template, context):
-    addresses = list(
-        get_user_model()
-        .objects.filter(pk__in=user_ids)
-        .exclude(email="")
-        .values_list("email", flat=True)
+# E-mail at once -------------------------------------------------------------------
+
+
+def email_now(notices, *, now):
+    """Write one e-mail per notice to the outbox, each in its person's
+    language; the notices are marked e-mailed. Two queries plus the outbox's
+    INSERT, whatever their number."""
+    if not notices:
+        return
+    people = {
+        person.pk: person
+        for person in get_user_model()
+        .objects.filter(pk__in={notice.user_id for notice in notices}, erased_at__isnull=True)
+        .only("pk", "email", "language")
+    }
+    rows, emailed = [], []
+    for notice in notices:
+        person = people.get(notice.user_id)
+        if person is None or not person.email:
+            continue
+        subject, body = mail.render(
+            "notifications/email/notice",
+            {**email_context(person, notice.topic), "notice": notice},
+            language=person.language,
+        )
+        rows.append(
+            mail.message(
+                person.email,
+                subject,
+                body,
+                user=person,
+                about=f"notice {notice.kind}",
+                headers=unsubscribe_headers(person, notice.topic),
+                now=now,
+            )
+        )
+        emailed.append(notice.pk)
+    mail.queue_all(rows)
+    Notice.objects.filter(pk__in=emailed).update(emailed_at=now)
+
+
+def site_url():
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def email_context(person, topic):
+    """What every e-mail to `person` shows: the site, their notifications,
+    their preferences and the link that stops this kind of e-mail."""
+    base = site_url()
+    return {
+        "site_url": base,
+        "notifications_url": base + reverse("notifications"),
+        "preferences_url": base + reverse("notification-preferences"),
+        "unsubscribe_url": unsubscribe.url(person, topic) if topic else "",
+        "person": person,
+    }
+
+
+def unsubscribe_headers(person, topic):
+    """RFC 2369 and RFC 8058 headers: mail programs show an "unsubscribe"
+    button that POSTs to the link, without signing in."""
+    if not topic:
+        return {}
+    return {
+        "List-Unsubscribe": f"<{unsubscribe.url(person, topic)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+# The unread count, live ------------------------------------------------------------
+
+
+def unread_count(user):
+    return Notice.objects.filter(user=user, read=False).count()
+
+
+def push_unread_on_commit(user_ids):
+    """Once the write commits, send each person their unread count, to
+    their own group only (one query for all the counts)."""
+    user_ids = sorted(set(user_ids))
+    if user_ids:
+        transaction.on_commit(lambda: push_unread(user_ids), robust=True)
+
+
+def push_unread(user_ids):
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update(
+        Notice.objects.filter(user_id__in=user_ids, read=False)
+        .values("user_id")
+        .annotate(unread=Count("pk"))
+        .values_list("user_id", "unread")
     )
-    subject, body = mail.render(template, context())
-    mail.send(addresses, subject, body, about=template)
+    for user_id, unread in counts.items():
+        live.publish(person_group(user_id), {"type": UNREAD_EVENT, "unread": unread})

@@ -19,9 +19,9 @@ from accounts.models import ProfileChange
 from accounts.people import fresh_participant
 from comments import hooks
 from comments.models import Comment
+from core import mail
 from core.errors import Invalid, NotAllowed, NotFound, RateLimited
 from core.parse import as_id
-from notifications import email as mail
 from notifications import notify
 from notifications.models import Notice
 from privacy import erasure
@@ -180,19 +180,21 @@ def run_export(export_id):
         if export.request_id is not None:
             ArcoRequest.objects.filter(pk=export.request_id).update(completed_at=now)
         notify.tell(export.user, Notice.Kind.EXPORT_READY, now=now, email=False)
-        transaction.on_commit(lambda: _email_export(export), robust=True)
+        _email_export(export, now)
     return export
 
 
-def _email_export(export):
+def _email_export(export, now):
+    """The link to the file, in its owner's language, through the outbox."""
     context = {
         "export": export,
         "url": settings.WAGTAILADMIN_BASE_URL
         + reverse("privacy-export", args=[export_token(export)]),
         "my_data_url": settings.WAGTAILADMIN_BASE_URL + reverse("privacy-my-data"),
     }
-    subject, body = mail.render("privacy/email/export_ready", context)
-    mail.send([export.user.email], subject, body, about=f"data export {export.pk}")
+    person = export.user
+    subject, body = mail.render("privacy/email/export_ready", context, language=person.language)
+    mail.queue(person.email, subject, body, user=person, about="data export", now=now)
 
 
 def export_token(export):

@@ -11,13 +11,10 @@ of messages, `NotAllowed` refuses a person, `Conflict` refuses a state
 (publishing twice, publishing before the consultation closes)."""
 
 import re
-from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Prefetch
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -28,7 +25,7 @@ from comments.models import Comment, CommentStatus, Theme
 from consultations.models import ConsultationPage
 from core.errors import Conflict, Invalid, NotAllowed
 from core.parse import as_id, as_int
-from notifications import notify
+from notifications import activity, notify
 from notifications.models import Notice
 from responses import rules
 from responses.models import (
@@ -448,8 +445,13 @@ def do_publish_response(user, consultation, *, now=None):
     ConsultationPage.objects.filter(pk=consultation.pk).update(reported_at=now)
     consultation.reported_at = now
     log(consultation, LOG_PUBLISH, user=user, timestamp=now)
-    notified = _notify_linked_authors(response, now)
-    return response, notified
+    linked = _notify_linked_authors(response, now)
+    # The consultation's followers hear of it too, except the people told
+    # above that it answers their comment.
+    activity.consultation_event(
+        consultation, Notice.Kind.REPORTED, now=now, actor_id=user.pk, skip=linked
+    )
+    return response, len(linked)
 
 
 # Telling the authors ---------------------------------------------------------------
@@ -458,8 +460,9 @@ def do_publish_response(user, consultation, *, now=None):
 def _notify_linked_authors(response, now):
     """A notice for each author of a published comment linked to the
     response who has none about this consultation yet (one per person,
-    pointing at one of their linked comments), and the e-mail once the
-    transaction commits. Four queries, whatever the number of people."""
+    pointing at one of their linked comments), delivered as each chose; and,
+    on its first publication, one for the consultation's other followers.
+    A constant number of queries, whatever the number of people."""
     first_comment: dict[int, int] = {}
     for author_id, comment_id in (
         Comment.objects.filter(
@@ -478,29 +481,21 @@ def _notify_linked_authors(response, now):
             user_id__in=list(first_comment),
         ).values_list("user_id", flat=True)
     )
-    notices = notify.tell_many(
+    notify.tell_many(
         (
-            Notice(user_id=author, comment_id=comment, kind=Notice.Kind.RESPONDED, created=now)
+            Notice(
+                user_id=author,
+                comment_id=comment,
+                consultation_id=response.consultation_id,
+                kind=Notice.Kind.RESPONDED,
+                created=now,
+            )
             for author, comment in first_comment.items()
             if author not in told
         ),
-        template="responses/email/response",
-        context=partial(_email_context, response.consultation_id),
+        now=now,
     )
-    return len(notices)
-
-
-def _email_context(consultation_id):
-    consultation = ConsultationPage.objects.get(pk=consultation_id)
-    base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    page_url = consultation.get_url() or ""
-    if page_url.startswith("/"):
-        page_url = base_url + page_url
-    return {
-        "consultation": consultation,
-        "response_url": f"{page_url}#response",
-        "notices_url": base_url + reverse("moderation-notices"),
-    }
+    return set(first_comment)
 
 
 # Commitments -------------------------------------------------------------------
@@ -546,13 +541,24 @@ def do_save_commitment(
         commitment = Commitment(
             response=response, created=now, sort_order=0 if last is None else last + 1
         )
+    new = commitment.pk is None
     commitment.title, commitment.description = cleaned["title"], cleaned["description"]
     commitment.save()
     commitment.items.set(cleaned["items"])
     _touch(response, now)
     if response.is_published:
         log(consultation, LOG_EDIT, user=user, timestamp=now)
+        if new:
+            _tell_followers_of(commitment, consultation, user, now)
     return commitment
+
+
+def _tell_followers_of(commitment, consultation, user, now):
+    """A new commitment, or a dated update of one, of a published response:
+    the consultation's followers hear of it (editing the wording does not)."""
+    activity.consultation_event(
+        consultation, Notice.Kind.COMMITMENT, now=now, actor_id=user.pk, note=commitment.title
+    )
 
 
 @transaction.atomic
@@ -631,6 +637,7 @@ def do_add_update(user, commitment, *, date, text, status, progress, now=None):
     _touch(response, now)
     if response.is_published:
         log(response.consultation, LOG_EDIT, user=user, timestamp=now)
+        _tell_followers_of(commitment, response.consultation, user, now)
     return update
 
 

@@ -289,7 +289,7 @@ LOGGING = {
 # Extension points of the lower apps (docs/architecture.md, "Layers"): the
 # higher apps that plug into them, as import strings.
 # Asked by every comment write (comments/hooks.py): holds and reviews.
-PUENTE_COMMENT_GATES = ["moderation.holds.Holds"]
+PUENTE_COMMENT_GATES = ["moderation.holds.Holds", "notifications.hooks.Follows"]
 # Told, inside the writer's transaction, which comments changed.
 PUENTE_COMMENT_CHANGE_LISTENERS = ["search.indexing.schedule"]
 # What a consultation page shows beyond its text (consultations/models.py):
@@ -465,3 +465,28 @@ PUENTE_PERMISSIONS_POLICY = {
         "xr-spatial-tracking",
     )
 }
+
+# E-mail (core/mail.py): every message waits in the outbox table and leaves
+# from a background task. A mail server that does not answer in
+# EMAIL_TIMEOUT seconds fails the attempt; failed attempts are retried after
+# these delays (seconds), then the message is kept as failed for operators.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+PUENTE_EMAIL_RETRY_DELAYS = [60, 600, 3600, 6 * 3600]
+
+# Notifications (notifications/): how a person hears about each topic until
+# they choose (site, now, daily or weekly), how many days before a followed
+# consultation closes its followers are reminded, and how long the
+# unsubscribe link in an e-mail works.
+PUENTE_NOTIFICATION_DEFAULTS = {
+    "reply": "now",
+    "thread": "daily",
+    "consultation": "site",
+    "response": "now",
+    "commitment": "site",
+    "moderation": "now",
+    "receipt": "site",
+}
+PUENTE_CLOSING_SOON_DAYS = 3
+PUENTE_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 90
+# Follow and stop following, per person (forms and API alike).
+PUENTE_FOLLOW_RATE = "30/min"

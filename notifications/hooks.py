@@ -1,0 +1,13 @@
+"""The comment gate (comments/hooks.py) through which posting follows the
+thread and the consultation for its author, and a comment everyone can see
+reaches the people who follow its thread."""
+
+from comments.hooks import CommentGate
+from notifications import activity, follows
+
+
+class Follows(CommentGate):
+    def posted(self, comment, held, now):
+        follows.auto_follow(comment, now)
+        if not held:
+            activity.comment_published(comment, now)
