@@ -2,8 +2,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.auth.models import Group
 from django.contrib.sites.shortcuts import get_current_site
+from django.utils import translation
 
-from accounts import consent, mail
+from accounts import consent, language, mail
 from accounts.roles import CITIZEN
 
 
@@ -11,6 +12,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data["display_name"]
+        # What they read the site in as they signed up (accounts/language.py).
+        user.language = language.supported(translation.get_language()) or user.language
         if commit:
             user.save()
             # Everyone who signs up is a citizen; other roles are granted by staff.

@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.urls import translate_url
+from django.views.i18n import set_language as django_set_language
+
+from accounts.language import do_set_language
 
 
 def language_switch(request):
@@ -18,3 +21,12 @@ def language_switch(request):
         # content marked with it is read correctly on English pages too.
         "content_language": settings.LANGUAGE_CODE,
     }
+
+
+def set_language(request):
+    """Django's language switch, which also keeps a signed-in person's
+    choice on their account: their e-mail follows it."""
+    response = django_set_language(request)
+    if request.method == "POST" and response.status_code in (302, 204):
+        do_set_language(request.user, request.POST.get("language"))
+    return response

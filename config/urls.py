@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from config import i18n
 from consultations import views as consultation_views
 from core import api as core_api
 from core.csp_reports import csp_report
@@ -34,7 +35,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include(api_v1)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's switch (django.conf.urls.i18n), remembering a person's choice.
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
     # Browsers post Content-Security-Policy violations here (core/headers.py).
     path("csp-report/", csp_report, name="csp-report"),
 ]

@@ -56,8 +56,10 @@ def message(to, subject, body, *, user=None, about, headers=None, now=None):
 
 
 def queue(to, subject, body, *, user=None, about, headers=None, now=None):
-    """Write one message to the outbox; it leaves once the caller commits."""
-    return queue_all([message(to, subject, body, user=user, about=about, headers=headers, now=now)])
+    """Write one message to the outbox; it leaves once the caller commits.
+    Returns its row (None without an address)."""
+    rows = queue_all([message(to, subject, body, user=user, about=about, headers=headers, now=now)])
+    return rows[0] if rows else None
 
 
 def queue_all(rows):

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 
+from comments.models import Comment
+from consultations.models import ConsultationPage
 from core import live, mail
 from notifications import preferences, unsubscribe
 from notifications.groups import person_group
@@ -74,8 +76,13 @@ def tell_many(notices, *, now, email=True):
         notice.delivery = chosen[topic][notice.user_id] if topic else Delivery.NOW
         if not email:
             notice.delivery = Delivery.SITE
+        if notice.delivery == Delivery.NOW:
+            # Its e-mail is written to the outbox in this same transaction.
+            notice.emailed_at = now
     notices = Notice.objects.bulk_create(notices, batch_size=1000)
-    email_now([notice for notice in notices if notice.delivery == Delivery.NOW], now=now)
+    email_now(
+        [notice for notice in notices if notice.delivery == Delivery.NOW], now=now, mark=False
+    )
     push_unread_on_commit({notice.user_id for notice in notices})
     return notices
 
@@ -83,22 +90,21 @@ def tell_many(notices, *, now, email=True):
 # E-mail at once -------------------------------------------------------------------
 
 
-def email_now(notices, *, now):
+def email_now(notices, *, now, mark=True):
     """Write one e-mail per notice to the outbox, each in its person's
-    language; the notices are marked e-mailed. Two queries plus the outbox's
-    INSERT, whatever their number."""
+    language, and (`mark`) mark the notices e-mailed. At most four queries
+    plus the outbox's INSERT, whatever their number."""
     if not notices:
         return
-    people = {
-        person.pk: person
-        for person in get_user_model()
-        .objects.filter(pk__in={notice.user_id for notice in notices}, erased_at__isnull=True)
-        .only("pk", "email", "language")
-    }
+    people = {n.user_id: n.user for n in notices if Notice.user.is_cached(n)}
+    wanted = {n.user_id for n in notices} - set(people)
+    if wanted:
+        people.update(get_user_model().objects.in_bulk(wanted))
+    _load_subjects(notices)
     rows, emailed = [], []
     for notice in notices:
         person = people.get(notice.user_id)
-        if person is None or not person.email:
+        if person is None or not person.email or person.erased_at is not None:
             continue
         subject, body = mail.render(
             "notifications/email/notice",
@@ -118,7 +124,37 @@ def email_now(notices, *, now):
         )
         emailed.append(notice.pk)
     mail.queue_all(rows)
-    Notice.objects.filter(pk__in=emailed).update(emailed_at=now)
+    if mark:
+        Notice.objects.filter(pk__in=emailed).update(emailed_at=now)
+
+
+def _load_subjects(notices):
+    """Attach each notice's comment (with its author and consultation) and
+    consultation: two queries for all, instead of some per notice."""
+    comment_ids = {n.comment_id for n in notices if n.comment_id and not _loaded(n)}
+    comments = Comment.objects.select_related("author", "consultation").in_bulk(comment_ids)
+    consultation_ids = {
+        n.consultation_id
+        for n in notices
+        if n.consultation_id and not Notice.consultation.is_cached(n)
+    }
+    consultations = {comment.consultation_id: comment.consultation for comment in comments.values()}
+    missing = consultation_ids - set(consultations)
+    if missing:
+        consultations.update(ConsultationPage.objects.in_bulk(missing))
+    for notice in notices:
+        if notice.comment_id in comments:
+            notice.comment = comments[notice.comment_id]
+        if notice.consultation_id in consultations:
+            notice.consultation = consultations[notice.consultation_id]
+
+
+def _loaded(notice):
+    """Whether the notice's comment, its author and consultation are loaded."""
+    if not Notice.comment.is_cached(notice):
+        return False
+    comment = notice.comment
+    return Comment.author.is_cached(comment) and Comment.consultation.is_cached(comment)
 
 
 def site_url():

@@ -15,14 +15,16 @@ follow through the comment change listeners once it commits."""
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.models import Q
 from wagtail.users.models import UserProfile
 
 from accounts.models import Consent, ProfileChange
 from comments import hooks
 from comments.actions import do_withdraw_all
 from comments.models import Comment, Reaction
+from core.models import OutgoingEmail
 from moderation.models import Appeal, Flag
-from notifications.models import Notice
+from notifications.models import Follow, Notice, Preference
 from privacy.models import DataExport
 
 
@@ -40,6 +42,9 @@ def erase(user, *, withdraw_comments, now):
     Flag.objects.filter(user=user).exclude(note="").update(note="")
     Appeal.objects.filter(comment__author=user).exclude(note="").update(note="")
     Notice.objects.filter(user=user).delete()
+    Follow.objects.filter(user=user).delete()
+    Preference.objects.filter(user=user).delete()
+    OutgoingEmail.objects.filter(Q(user=user) | Q(to__iexact=user.email)).delete()
     EmailAddress.objects.filter(user=user).delete()
     Consent.objects.filter(user=user).update(user=None)
     ProfileChange.objects.filter(user=user).delete()

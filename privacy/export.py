@@ -17,8 +17,9 @@ from django.utils import timezone, translation
 
 from accounts.models import Consent, ProfileChange
 from comments.models import Comment, CommentRevision, Reaction, TaggedComment
+from core.models import OutgoingEmail
 from moderation.models import Appeal, Decision, Flag
-from notifications.models import Notice
+from notifications.models import Follow, Notice, Preference
 
 
 def _iso(value):
@@ -45,6 +46,7 @@ def _profile(user):
         "roles": sorted(user.groups.values_list("name", flat=True)),
         "blocked": user.blocked,
         "open_data_opt_out": user.open_data_opt_out,
+        "language": user.language,
         "exported_at": _iso(timezone.now()),
     }
 
@@ -134,7 +136,31 @@ def _tables(user):
         ),
         "notices": _table(
             Notice.objects.filter(user=user),
-            ("kind", "comment_id", "reason", "hold_reason", "note", "created", "read"),
+            (
+                "kind",
+                "comment_id",
+                "consultation_id",
+                "count",
+                "reason",
+                "hold_reason",
+                "note",
+                "created",
+                "read",
+                "delivery",
+                "emailed_at",
+            ),
+        ),
+        "follows": _table(
+            Follow.objects.filter(user=user),
+            ("consultation_id", "consultation__title", "thread_id", "active", "created"),
+        ),
+        "notification_preferences": _table(
+            Preference.objects.filter(user=user), ("topic", "delivery"), order=("topic",)
+        ),
+        # What is still in the outbox (sent mail is pruned after a while).
+        "outgoing_email": _table(
+            OutgoingEmail.objects.filter(user=user),
+            ("to", "subject", "about", "state", "created", "sent_at"),
         ),
         "appeals": _table(
             Appeal.objects.filter(comment__author=user),

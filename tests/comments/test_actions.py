@@ -704,8 +704,8 @@ def test_post_is_broadcast_only_on_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         comment = say(ana, consultation, body="En vivo.")
         assert listener.events() == []
-    # The broadcast, and the comment's indexing.
-    assert len(callbacks) == 2
+    # The comment's indexing, the broadcast, and its followers' notices.
+    assert len(callbacks) == 3
     assert listener.events() == []  # still not committed
     for callback in callbacks:
         callback()
@@ -840,7 +840,8 @@ def test_a_channel_layer_that_fails_costs_the_event_not_the_write(
     }
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         comment = say(ana, consultation)
-    assert len(callbacks) == 2  # the broadcast (which failed) and the indexing
+    # The broadcast (which failed), the indexing and the followers' notices.
+    assert len(callbacks) == 3
     assert Comment.objects.filter(pk=comment.pk).exists()
 
 

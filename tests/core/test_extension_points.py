@@ -17,12 +17,13 @@ from search.models import PendingIndex
 from tests.test_settings import PRODUCTION_ENV
 
 WIRED = {
-    "PUENTE_COMMENT_GATES": ["moderation.holds.Holds"],
+    "PUENTE_COMMENT_GATES": ["moderation.holds.Holds", "notifications.hooks.Follows"],
     "PUENTE_COMMENT_CHANGE_LISTENERS": ["search.indexing.schedule"],
     "PUENTE_CONSULTATION_PAGE_CONTEXT": [
         "comments.threads.discussion_context",
         "responses.context.response_context",
     ],
+    "PUENTE_NOTICE_EXTRAS": ["moderation.notices.appeals"],
 }
 SETTINGS_MODULES = ["config.settings.dev", "config.settings.test", "config.settings.production"]
 
@@ -50,6 +51,7 @@ def test_the_wired_paths_resolve():
             assert callable(import_string(path)), path
     assert issubclass(import_string(WIRED["PUENTE_COMMENT_GATES"][0]), CommentGate)
     assert import_string(WIRED["PUENTE_COMMENT_GATES"][0]) is Holds
+    assert issubclass(import_string(WIRED["PUENTE_COMMENT_GATES"][1]), CommentGate)
 
 
 @pytest.fixture
@@ -97,3 +99,18 @@ def test_the_page_context_comes_from_the_providers(open_consultation, rf, citize
     assert "response" not in bare
     context = page.get_context(request)
     assert context["response"] is None
+
+
+def test_posting_follows_through_the_notifications_gate_only(open_consultation, citizen):
+    """The follows a post makes come through the gate: without it, none."""
+    from notifications.models import Follow
+
+    page, question = open_consultation
+    with override_settings(PUENTE_COMMENT_GATES=["moderation.holds.Holds"]):
+        actions.do_post_comment(citizen, page, body="Sin seguir.", question=question.pk)
+    assert not Follow.objects.exists()
+    comment = actions.do_post_comment(citizen, page, body="Siguiendo.", question=question.pk)
+    assert set(Follow.objects.values_list("thread_id", "consultation_id", "active")) == {
+        (comment.pk, None, True),
+        (None, page.pk, True),
+    }
