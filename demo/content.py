@@ -399,3 +399,27 @@ CLOSED_RESPONSE = {
         ),
     ],
 }
+
+# The demo citizen account's own comment on the open consultation and what
+# followed it, so that its notifications page has something to show: two
+# replies to it, and new comments in a thread it follows (demo/loader.py).
+DEMO_FOLLOWER = {
+    "comment": (
+        0,
+        "Que cada reporte tenga un folio y una página pública con fechas y "
+        "responsables, para dar seguimiento sin llamar por teléfono.",
+    ),
+    "replies": [
+        ("Graciela M.", "Buena idea: así se ve qué área tarda más en resolver."),
+        ("Ramiro C.", "Y que cualquiera pueda seguir un reporte, no solo quien lo hizo."),
+    ],
+    # The thread of DEMO_DISCUSSION[0], which the account follows, and what
+    # was said there afterwards.
+    "followed_thread": 0,
+    "thread_comments": [
+        (
+            "Ximena L.",
+            "En mi colonia ya usamos un grupo de mensajería; la app debería convivir con eso.",
+        ),
+    ],
+}

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import consent
-from accounts.roles import PLANNER, ROLES
+from accounts.roles import CITIZEN, PLANNER, ROLES
 from comments.actions import do_post_comment, do_react, do_set_tags
+from comments.models import Comment
 from consultations.models import (
     ConsultationIndexPage,
     ConsultationPage,
@@ -32,6 +33,7 @@ from demo.content import (
     DEMO_EMAIL_DOMAIN,
     DEMO_FILTERED_WORDS,
     DEMO_FLAGS,
+    DEMO_FOLLOWER,
     DEMO_HELD,
     DEMO_REACTIONS,
     DEMO_THEMES,
@@ -44,6 +46,7 @@ from demo.content import (
 from demo.legal import PAGES as LEGAL_PAGES
 from moderation.actions import do_flag
 from moderation.models import FilteredWord
+from notifications.follows import do_follow
 from pages.models import ContentPage, LegalPages
 from responses import actions as responses
 
@@ -343,4 +346,27 @@ def create_demo_accounts(reset_passwords=False):
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
+        if role == CITIZEN:
+            load_demo_follower(user)
     return credentials
+
+
+def load_demo_follower(citizen):
+    """The demo citizen's comment on the open consultation, two replies to
+    it and new comments in a thread it follows: its notifications page shows
+    them (through the same actions and background work as on the site)."""
+    page = ConsultationPage.objects.filter(slug=OPEN["slug"]).first()
+    if page is None or Comment.objects.filter(author=citizen).exists():
+        return
+    position, text = DEMO_FOLLOWER["comment"]
+    mine = do_post_comment(citizen, page, body=text, question=page.ordered_questions[position].pk)
+    thread = Comment.objects.filter(consultation=page, parent=None).order_by("pk")[
+        DEMO_FOLLOWER["followed_thread"]
+    ]
+    do_follow(citizen, thread=thread)
+    said = [*DEMO_FOLLOWER["replies"], *DEMO_FOLLOWER["thread_comments"]]
+    people = demo_people(name for name, _text in said)
+    for name, text in DEMO_FOLLOWER["replies"]:
+        do_post_comment(people[name], page, body=text, parent=mine.pk)
+    for name, text in DEMO_FOLLOWER["thread_comments"]:
+        do_post_comment(people[name], page, body=text, parent=thread.pk)

@@ -13,6 +13,7 @@ from accounts.roles import PLANNER, ROLES
 from comments.models import Comment, ConsultationActivity, Reaction, TaggedComment
 from consultations.models import ConsultationPage, SectionVersion
 from consultations.status import Status
+from core.models import OutgoingEmail
 from demo.content import (
     CLOSED,
     CLOSED_DISCUSSION,
@@ -22,7 +23,7 @@ from demo.content import (
     RESPONDENT,
 )
 from demo.loader import create_demo_accounts, load_demo
-from notifications.models import Notice
+from notifications.models import Follow, Notice
 from responses.models import Commitment, CommitmentStatus, CommitmentUpdate, Response, ResponseItem
 from search.models import PendingIndex
 from summaries.summary import Scope, summarise
@@ -190,8 +191,28 @@ def test_the_authors_of_linked_comments_are_told_once(reported):
     notices = Notice.objects.filter(kind=Notice.Kind.RESPONDED, comment__consultation=reported)
     assert set(notices.values_list("user__email", flat=True)) == linked
     assert notices.count() == len(linked) >= 8
-    told = [message for message in mail.outbox if reported.title in message.subject]
-    assert sorted(address for message in told for address in message.to) == sorted(linked)
+    told = OutgoingEmail.objects.filter(about="notice response")
+    assert sorted(told.values_list("to", flat=True)) == sorted(linked)
+    assert {m.to[0] for m in mail.outbox} >= linked
+    # The consultation's other participants (its followers) heard of the response.
+    followers = set(
+        Notice.objects.filter(kind=Notice.Kind.REPORTED, consultation=reported).values_list(
+            "user__email", flat=True
+        )
+    )
+    assert followers and not followers & linked
+
+
+@pytest.mark.django_db
+def test_the_demo_citizen_has_notifications_to_read(settings, django_capture_on_commit_callbacks):
+    settings.PUENTE_DEMO_MODE = True
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo()
+        create_demo_accounts()
+    citizen = User.objects.get(email=f"citizen@{DEMO_EMAIL_DOMAIN}")
+    kinds = sorted(Notice.objects.filter(user=citizen, read=False).values_list("kind", flat=True))
+    assert kinds == ["reply", "reply", "thread"]
+    assert Follow.objects.filter(user=citizen, active=True).count() == 3
 
 
 def test_the_closed_consultations_page_shows_the_response_and_the_timeline(
