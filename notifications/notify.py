@@ -68,7 +68,9 @@ def tell_many(notices, *, now, email=True):
     for notice in notices:
         by_topic.setdefault(TOPIC_OF_KIND[notice.kind], set()).add(notice.user_id)
     chosen = {
-        topic: preferences.deliveries(user_ids, topic) for topic, user_ids in by_topic.items()
+        topic: preferences.deliveries(user_ids, topic)
+        for topic, user_ids in by_topic.items()
+        if topic is not None
     }
     for notice in notices:
         topic = TOPIC_OF_KIND[notice.kind]

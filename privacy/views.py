@@ -1,7 +1,8 @@
 """ "My data": where a signed-in person exercises their ARCO rights without
-JavaScript (and accepts a new version of the terms). Each view parses its
-form, calls one action (privacy/actions.py) and redirects with a message
-next to the section it concerns, or re-renders with the errors."""
+JavaScript (and accepts a new version of the terms), and follows what
+happened to each of their comments. Each view parses its form, calls one
+action (privacy/actions.py) and redirects with a message next to the
+section it concerns, or re-renders with the errors."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +21,7 @@ from accounts.forms import AcceptPoliciesForm, DisplayNameForm
 from accounts.models import Consent, ProfileChange
 from core.errors import ActionError, Invalid, NotFound, RateLimited
 from core.throttles import limit_exports
-from privacy import actions
+from privacy import actions, contributions
 from privacy.models import DataExport
 
 
@@ -53,6 +54,17 @@ def _context(request, **extra):
 @login_required
 def my_data(request):
     return render(request, "privacy/my_data.html", _context(request))
+
+
+@never_cache
+@login_required
+def my_contributions(request):
+    """¿Qué pasó con mi comentario?: the person's comments and replies, each
+    with its folio and its fate (privacy/contributions.py)."""
+    page, entries = contributions.contributions_page(
+        request.user, request.GET.get("page"), request=request
+    )
+    return render(request, "privacy/contributions.html", {"page_obj": page, "entries": entries})
 
 
 @require_POST

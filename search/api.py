@@ -67,6 +67,10 @@ class ThemesField(serializers.ListField):
 
 class FoundCommentSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="comment.pk")
+    folio = serializers.CharField(
+        source="comment.folio",
+        help_text="The comment's receipt (PUE-<year>-<number>); q set to it finds the comment.",
+    )
     consultation = serializers.SerializerMethodField()
     question = serializers.IntegerField(source="comment.question_id", allow_null=True)
     section = serializers.IntegerField(source="comment.section_id", allow_null=True)
@@ -140,7 +144,7 @@ class CommentSearch(ActionErrorsMixin, APIView):
     @extend_schema(
         parameters=form_parameters(
             SearchForm,
-            q='Words; "quotes" for a phrase.',
+            q='Words; "quotes" for a phrase; or a folio (PUE-2026-000123) to find its comment.',
             status="One or more of published, hidden, removed, held (repeated or comma-separated).",
             author="The author's account number.",
             until="Included.",

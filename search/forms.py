@@ -7,12 +7,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import CommentStatus
+from comments.models import CommentStatus, parse_folio
 from comments.rules import readable_statuses
 from consultations.models import ConsultationPage
 from core.forms import DayField, IdField
 from moderation.models import FlagReason
-from search.query import MAX_PER_PAGE, QueryError, SearchQuery, parse_text
+from search.query import MAX_PER_PAGE, QueryError, SearchQuery, clean, parse_text
 
 MAX_PAGE = 500
 STATUS_CHOICES = [
@@ -40,7 +40,10 @@ class SearchForm(forms.Form):
         required=False,
         # No max_length: clean_q refuses long text with a message that names
         # the limit on what is searched (after invisible characters go).
-        help_text=_('Every word must appear; put "quotes" around an exact phrase.'),
+        help_text=_(
+            'Every word must appear; put "quotes" around an exact phrase. '
+            "A folio (PUE-2026-000123) finds its comment."
+        ),
     )
     consultation = IdField(label=_("Consultation"), required=False)
     question = IdField(label=_("Question"), required=False)
@@ -74,10 +77,14 @@ class SearchForm(forms.Form):
         return self
 
     def clean_q(self):
+        raw = self.cleaned_data["q"]
         try:
-            return parse_text(self.cleaned_data["q"])
+            text = parse_text(raw)
         except QueryError as error:
             raise forms.ValidationError(str(error), code="query") from None
+        # A folio as typed (any case, spaces around) names one comment.
+        self.cleaned_data["folio"] = parse_folio(clean(raw))
+        return text
 
     def clean(self):
         data = super().clean()
@@ -107,4 +114,5 @@ class SearchForm(forms.Form):
             else None,
             page=data.get("page") or 1,
             per_page=data.get("per_page") or per_page,
+            folio=data.get("folio"),
         )

@@ -102,6 +102,10 @@ class SearchQuery:
     created_to: datetime | None = None  # exclusive
     page: int = 1
     per_page: int = 20
+    # (year, comment id) when the text is exactly a folio (PUE-2026-000123):
+    # then the search finds that comment, if the filters leave it, and
+    # nothing else (search.results).
+    folio: tuple[int, int] | None = None
 
     @property
     def allowed_statuses(self):

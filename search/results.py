@@ -1,18 +1,21 @@
 """A search run for a person: the backend's hits turned into comments from
 the database (the index may lag; the database decides what is shown), and
-facet values given their labels."""
+facet values given their labels. A search for a folio (PUE-2026-000123)
+asks no backend: the database finds the one comment it names."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from comments.models import Comment, CommentStatus, TaggedComment
+from comments.models import Comment, CommentStatus, TaggedComment, parse_folio
 from consultations.models import ConsultationPage
 from moderation.models import Flag, FlagReason
 from search import health
 from search.backends import get_backend
 from search.backends.base import IndexMissing
-from search.query import FACETS, SearchQuery, SearchResult
+from search.filters import filtered_comments
+from search.query import FACETS, Hit, SearchQuery, SearchResult, sort_facet
 
 
 @dataclass
@@ -46,14 +49,9 @@ class Page:
 
 def run(query):
     """Raises search.backends.base.IndexUnavailable when the index is down,
-    IndexRebuilding when it was lost (search/health.py)."""
-    backend = get_backend()
-    health.ensure_ready(backend)
-    try:
-        found = backend.search(query)
-    except IndexMissing:
-        health.on_missing(backend)
-        found = SearchResult(total=0, hits=[], facets={name: [] for name in FACETS})
+    IndexRebuilding when it was lost (search/health.py); a folio's search
+    answers even then."""
+    found = by_folio(query) if query.folio is not None else from_backend(query)
     order = {hit.id: position for position, hit in enumerate(found.hits)}
     comments = (
         Comment.objects.filter(pk__in=order, status__in=query.visible_statuses)
@@ -82,7 +80,43 @@ def run(query):
         ),
         key=lambda result: order[result.comment.pk],
     )
-    return Page(query=query, total=found.total, results=results, facets=labelled(found.facets))
+    facets = found.facets if query.folio is None else folio_facets(results)
+    return Page(query=query, total=found.total, results=results, facets=labelled(facets))
+
+
+def from_backend(query):
+    backend = get_backend()
+    health.ensure_ready(backend)
+    try:
+        return backend.search(query)
+    except IndexMissing:
+        health.on_missing(backend)
+        return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS})
+
+
+def by_folio(query):
+    """The comment a folio names, from the database: if it exists, its
+    folio is the one asked for (the year too: Comment.folio decides), the
+    person may see it and the filters leave it; else nothing. Facets come
+    from folio_facets."""
+    number = query.folio[1]
+    comment = filtered_comments(query).filter(pk=number).only("pk", "created").first()
+    found = [] if comment is None or parse_folio(comment.folio) != query.folio else [comment.pk]
+    hits = [Hit(comment_id) for comment_id in found] if query.offset == 0 else []
+    return SearchResult(total=len(found), hits=hits, facets={})
+
+
+def folio_facets(results):
+    """The facets of a folio's search (its one result), counted as the
+    backends count them."""
+    counts: dict[str, Counter] = {name: Counter() for name in FACETS}
+    for result in results:
+        comment = result.comment
+        counts["consultation"][comment.consultation_id] += 1
+        counts["status"][comment.status] += 1
+        counts["reason"].update(result.reasons)
+        counts["tag"].update(result.tags)
+    return {name: sort_facet(counts[name]) for name in FACETS}
 
 
 def labelled(facets):

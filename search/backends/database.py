@@ -12,7 +12,6 @@ import json
 from collections import defaultdict
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
 
 from comments.models import Comment, CommentStatus, TaggedComment, Theme
@@ -20,9 +19,10 @@ from moderation.models import Flag
 from search.analysis import analyse, keys
 from search.backends.base import IndexUnavailable, SearchBackend
 from search.documents import CommentDoc, docs_for
+from search.filters import filtered_comments, searched_statuses
 from search.highlight import END, START, markup, strip_markers
 from search.models import SummaryTerm
-from search.query import FACETS, INDEXED_STATUSES, WORD, Hit, SearchResult, sort_facet
+from search.query import FACETS, WORD, Hit, SearchResult, sort_facet
 from search.terms import BUCKETS, TermCounts, bucket, summary_terms
 
 # The index table (migration 0002); its name is written out in each
@@ -277,9 +277,9 @@ class DatabaseBackend(SearchBackend):
 
     def search(self, query):
         chosen = engine()
-        filtered = self._filtered(query)
+        filtered = filtered_comments(query)
         terms = Terms(query.text)
-        if (query.text and not terms) or not _statuses(query):
+        if (query.text and not terms) or not searched_statuses(query):
             return SearchResult(0, [], {name: [] for name in FACETS})
         matching = filtered
         if terms:
@@ -292,31 +292,6 @@ class DatabaseBackend(SearchBackend):
         except DatabaseError as error:
             raise IndexUnavailable(str(error)) from error
         return SearchResult(total, hits, facets)
-
-    @staticmethod
-    def _filtered(query):
-        comments = Comment.objects.filter(status__in=_statuses(query))
-        for name in ("consultation", "question", "section", "author"):
-            value = getattr(query, name)
-            if value is not None:
-                comments = comments.filter(**{f"{name}_id": value})
-        if query.reason:
-            comments = comments.filter(
-                Exists(Flag.objects.filter(comment=OuterRef("pk"), reason=query.reason))
-            )
-        if query.tag:
-            comments = comments.filter(
-                Exists(
-                    TaggedComment.objects.filter(
-                        content_object=OuterRef("pk"), tag__name__iexact=query.tag
-                    )
-                )
-            )
-        if query.created_from is not None:
-            comments = comments.filter(created__gte=query.created_from)
-        if query.created_to is not None:
-            comments = comments.filter(created__lt=query.created_to)
-        return comments
 
     @staticmethod
     def _facets(matching):
@@ -503,11 +478,6 @@ def _term_rows(group):
     if group.buckets < BUCKETS:
         rows = rows.filter(bucket__lt=group.buckets)
     return rows
-
-
-def _statuses(query):
-    """What the searcher may see and asked for, and the index holds."""
-    return [status for status in query.allowed_statuses if status in INDEXED_STATUSES]
 
 
 def _materialized_ctes():
