@@ -2,5 +2,6 @@
 
 from comments.routing import websocket_urlpatterns as comment_routes
 from moderation.routing import websocket_urlpatterns as moderation_routes
+from notifications.routing import websocket_urlpatterns as notification_routes
 
-websocket_urlpatterns = [*comment_routes, *moderation_routes]
+websocket_urlpatterns = [*comment_routes, *notification_routes, *moderation_routes]

@@ -1,10 +1,10 @@
-"""The citizens' side of moderation, without JavaScript: report a comment,
-read one's notices and appeal a decision once. Each view parses the form,
+"""The citizens' side of moderation, without JavaScript: report a comment
+and appeal a decision once (the appeal form is under the notice, on the
+notifications page: moderation/notices.py). Each view parses the form,
 calls one action (moderation/actions.py) and redirects or re-renders."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,12 +17,9 @@ from comments.models import CommentStatus
 from core.errors import ActionError, Invalid, NotAllowed, NotFound, RateLimited
 from core.throttles import check_write_rate
 from moderation import actions
-from moderation import rules as moderation_rules
-from moderation.models import Appeal, FlagReason
-from notifications.models import Notice
+from moderation.models import FlagReason
+from moderation.notices import APPEAL_DRAFT_SESSION_KEY
 
-NOTICES_PER_PAGE = 50
-APPEAL_DRAFT_SESSION_KEY = "moderation_appeal_draft"
 # What a refused form keeps of what was typed (the action says what is too long).
 KEEP_CHARS = 10_000
 
@@ -99,59 +96,7 @@ def _flag_form(request, comment, *, reason="", note="", errors=None):
     )
 
 
-# Notices and appeals -------------------------------------------------------
-
-
-@login_required
-def notices(request):
-    """The user's notices, newest first, marked read once shown (one UPDATE);
-    an appeal form under the newest notice of each comment its author can
-    still appeal. A constant number of queries, whatever the notices."""
-    user = request.user
-    page = Paginator(
-        Notice.objects.filter(user=user).select_related("comment__consultation", "comment__appeal"),
-        NOTICES_PER_PAGE,
-    ).get_page(request.GET.get("page"))
-    entries, seen = [], set()
-    for notice in page.object_list:
-        comment = notice.comment
-        entry = {"notice": notice, "new": not notice.read, "comment": comment}
-        # Their own comment is in its thread (held ones too) while the page is live.
-        entry["link"] = comment is not None and comment.consultation.live
-        if comment is not None and comment.pk not in seen:
-            seen.add(comment.pk)
-            appeal = _appeal_of(comment)
-            entry["appeal"] = appeal
-            entry["can_appeal"] = appeal is None and moderation_rules.is_appealable(user, comment)
-            entry["show_text"] = comment.status in (
-                CommentStatus.PUBLISHED,
-                CommentStatus.HELD,
-                CommentStatus.HIDDEN,
-            )
-        entries.append(entry)
-    shown_new = [entry["notice"].pk for entry in entries if entry["new"]]
-    if shown_new:
-        # Read once shown: those on a later page stay unread until opened.
-        Notice.objects.filter(pk__in=shown_new).update(read=True)
-    draft = request.session.pop(APPEAL_DRAFT_SESSION_KEY, None)
-    return render(
-        request,
-        "moderation/notices.html",
-        {
-            "entries": entries,
-            "page_obj": page,
-            "draft": draft,
-            "max_note": actions.MAX_NOTE_LENGTH,
-        },
-    )
-
-
-def _appeal_of(comment):
-    """The comment's appeal, loaded with it (select_related), or None."""
-    try:
-        return comment.appeal
-    except Appeal.DoesNotExist:
-        return None
+# Appeals (the form is on the notifications page: moderation/notices.py) ------
 
 
 @require_POST
@@ -159,7 +104,7 @@ def _appeal_of(comment):
 def appeal(request, comment_id):
     comment = _comment(request.user, comment_id)
     note = request.POST.get("note", "")
-    back = reverse("moderation-notices")
+    back = reverse("notifications")
     try:
         actions.do_appeal(request.user, comment, note=note)
     except Invalid as error:
@@ -172,6 +117,6 @@ def appeal(request, comment_id):
         return redirect(f"{back}#appeal-{comment.pk}")
     except ActionError as error:
         messages.error(request, str(error.message))
-        return redirect(f"{back}#notices")
+        return redirect(f"{back}#notifications")
     messages.success(request, _("Appeal sent: a moderator will look at your comment again."))
     return redirect(f"{back}#appeal-{comment.pk}")

@@ -109,7 +109,7 @@ def test_a_linked_author_is_told_and_led_to_the_response(reported_site, browser)
     try:
         tab = context.new_page()
         sign_in(tab, base, "ana@example.com")
-        tab.goto(base + reverse("moderation-notices"))
+        tab.goto(base + reverse("notifications"))
         tab.locator("a[href$='#response']").first.click()
         tab.wait_for_url(lambda url: url.endswith("#response"))
         assert tab.locator("#response-title").is_visible()

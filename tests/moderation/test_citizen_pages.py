@@ -1,6 +1,8 @@
 """The citizens' side of moderation on the public site, without JavaScript:
-the report form, the notices page with its appeal forms, the header link to
-unread notices and how moderated comments show in threads.
+the report form, the moderation notices on the notifications page with
+their appeal forms (moderation/notices.py), and how moderated comments show
+in threads. The notifications page and its header link have their own
+tests (tests/notifications/test_inbox.py).
 
 New strings are not in the Spanish catalog until the lead regenerates it, so
 wording is asserted on English pages (/en/, where the msgid shows) and
@@ -48,7 +50,7 @@ def appeal_url(comment, prefix=""):
 
 
 def notices_url(prefix=""):
-    return f"{prefix}/moderacion/avisos/"
+    return f"{prefix}/avisos/"
 
 
 def html(response):
@@ -352,7 +354,7 @@ def test_hidden_and_removed_comments_are_tombstones(client, page, ana, beto, mod
         assert "Removed by moderation" in removed_block and "Ana Autora" not in removed_block
         assert "comment__report-link" not in hidden_block + removed_block
         # Only the author is pointed to the notices, where they can appeal.
-        pointer = f'href="{EN}/moderacion/avisos/"'
+        pointer = f'href="{EN}/avisos/"'
         assert (pointer in hidden_block and pointer in removed_block) == (viewer == ana)
 
 
@@ -390,7 +392,8 @@ def test_notices_list_what_was_decided_and_are_marked_read(client, page, ana, de
     assert "The moderator's note: Cuida el tono." in source
     assert "A moderator removed your comment. Reason: Personal data." in source
     assert f'href="{url_of(page, EN)}#comment-{hidden.pk}"' in source
-    assert f'href="{url_of(page, EN)}#comment-{removed.pk}"' in source
+    # A removed comment is no longer shown: its notice leads to the page.
+    assert f'href="{url_of(page, EN)}"' in source
     # A hidden comment's text is shown to its author; a removed one's is not.
     assert "Mi comentario oculto" in source and "Mi comentario retirado" not in source
     # Both can be appealed.
@@ -412,7 +415,7 @@ def test_notices_are_private_and_need_sign_in(client, ana, beto, decided):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     client.force_login(beto)
     source = html(client.get(notices_url(EN)))
-    assert "You have no notices." in source and "notice-item" not in source
+    assert "You have no notifications." in source and "notice-item" not in source
     assert Notice.objects.filter(user=ana, read=False).count() == 2  # not Beto's to read
 
 
@@ -421,7 +424,7 @@ def test_an_appeal_is_sent_once(client, ana, decided):
     client.force_login(ana)
     response = client.post(appeal_url(hidden, EN), {"note": "Era una cita textual."})
     assert response.status_code == 302
-    assert response["Location"] == f"{EN}/moderacion/avisos/#appeal-{hidden.pk}"
+    assert response["Location"] == f"{EN}/avisos/#appeal-{hidden.pk}"
     appeal = Appeal.objects.get()
     assert (appeal.comment, appeal.note) == (hidden, "Era una cita textual.")
     review = Review.objects.get(comment=hidden)
@@ -443,7 +446,7 @@ def test_an_appeal_without_a_note_comes_back_with_errors(client, ana, decided):
     hidden, _ = decided
     client.force_login(ana)
     response = client.post(appeal_url(hidden, EN), {"note": "   "})
-    assert response["Location"] == f"{EN}/moderacion/avisos/#appeal-{hidden.pk}"
+    assert response["Location"] == f"{EN}/avisos/#appeal-{hidden.pk}"
     source = html(client.get(notices_url(EN)))
     assert "Write a note." in source
     assert re.search(
@@ -521,57 +524,3 @@ def test_notices_page_query_count_is_constant(client, page, make_user, moderator
         assert source.count('class="appeal-form"') == n - appeal_some
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-
-
-# The header link to unread notices -------------------------------------------
-
-
-def test_the_header_shows_unread_notices(client, page, ana, beto, moderator, decided):
-    link = 'class="site-nav__notices"'
-    assert link not in page_html(client, page)  # anonymous
-    client.force_login(beto)
-    assert link not in page_html(client, page)  # nothing for Beto
-
-    client.force_login(ana)
-    source = page_html(client, page, EN)
-    header = source[source.index(link) - 60 : source.index("</a>", source.index(link))]
-    assert f'href="{EN}/moderacion/avisos/"' in header
-    assert 'Notices (2<span class="visually-hidden"> unread</span>)' in header
-    with CaptureQueriesContext(connection) as queries:
-        page_html(client, page)
-    unread = [q for q in queries if "moderation_notice" in q["sql"]]
-    assert len(unread) == 1 and "COUNT(" in unread[0]["sql"]
-
-    # The notices page marks them read: the link goes, there and after.
-    assert link not in html(client.get(notices_url()))
-    assert link not in page_html(client, page)
-    # A new decision brings it back.
-    another = post(ana, page, body="Otro más")
-    actions.do_decide(moderator, another, action="hide", reason="spam")
-    assert "Notices (1<span" in page_html(client, page, EN)
-
-
-def test_anonymous_pages_do_not_count_notices(client, page):
-    with CaptureQueriesContext(connection) as queries:
-        page_html(client, page)
-    assert not [q for q in queries if "moderation_notice" in q["sql"]]
-
-
-def test_notices_are_paged_and_only_those_shown_are_marked_read(client, ana):
-    from moderation.views import NOTICES_PER_PAGE
-
-    now = timezone.now()
-    Notice.objects.bulk_create(
-        Notice(user=ana, kind="unblock", created=now - timedelta(minutes=i))
-        for i in range(NOTICES_PER_PAGE + 1)
-    )
-    client.force_login(ana)
-    first = html(client.get(notices_url()))
-    assert first.count('<li class="notice-item notice-item--new"') == NOTICES_PER_PAGE
-    assert 'rel="next" href="?page=2"' in first
-    oldest = Notice.objects.order_by("created").first()
-    assert list(Notice.objects.filter(read=False)) == [oldest]
-    assert "Notices (1<span" in html(client.get(notices_url(EN) + "?page=1"))
-    second = html(client.get(notices_url(), {"page": 2}))
-    assert f'id="notice-{oldest.pk}"' in second and "notice-item--new" in second
-    assert not Notice.objects.filter(read=False).exists()

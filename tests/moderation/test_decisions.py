@@ -24,7 +24,7 @@ BODY = "Un comentario para moderar"
 # Measured: a hide of a flagged comment; the approval of a held reply (each
 # with the author's preference for moderation notices and the outbox row).
 DECIDE_QUERIES = 20
-APPROVE_HELD_REPLY_QUERIES = 21
+APPROVE_HELD_REPLY_QUERIES = 23
 
 
 def post(user, page, body=BODY, **anchor):

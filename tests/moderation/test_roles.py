@@ -96,7 +96,7 @@ class Scene:
             client.get("/api/v1/moderation/queue/"),
         ]
         if self.user is not None:
-            responses.append(client.get(reverse("moderation-notices")))
+            responses.append(client.get(reverse("notifications")))
         return responses
 
 
@@ -127,7 +127,7 @@ def try_appeal_decision(s):
 
 def try_see_notice(s):
     s.hide()
-    response = s.client.get(reverse("moderation-notices"))
+    response = s.client.get(reverse("notifications"))
     assert response.status_code in (200, 302)
     return s.shows([response], NOTE)
 
@@ -290,7 +290,7 @@ def test_a_blocked_author_may_still_appeal_and_read_the_notice(
     actions.do_block(scene.staff, author, reason="spam")
     author.refresh_from_db()
     client.force_login(author)
-    assert scene.shows([client.get(reverse("moderation-notices"))], NOTE)
+    assert scene.shows([client.get(reverse("notifications"))], NOTE)
     assert only_refused(lambda: actions.do_appeal(author, scene.target, note="Revisadlo."))
 
 

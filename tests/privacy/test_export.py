@@ -204,6 +204,6 @@ def test_signed_out_the_link_asks_to_sign_in(client, ready_export):
 @pytest.mark.django_db
 def test_the_notice_on_the_notices_page_leads_to_the_file(client, citizen, ready_export):
     client.force_login(citizen)
-    html = client.get("/moderacion/avisos/").content.decode()
+    html = client.get("/avisos/").content.decode()
     assert "El archivo con todos tus datos está listo" in html
     assert 'href="/cuenta/mis-datos/#access"' in html
