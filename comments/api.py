@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from comments import actions
 from comments.models import Comment, Stance
-from comments.serializers import CommentSerializer
+from comments.serializers import CommentSerializer, PostedCommentSerializer
 from comments.text import MAX_LENGTH
 from comments.threads import VISIBLE, current_cursor
 from core.api import ActionErrorsMixin, IdInput, IntegerInput, TextInput, errors, validated
@@ -114,14 +114,14 @@ class ConsultationComments(ActionErrorsMixin, APIView):
         )
 
     @extend_schema(
-        request=CommentInput, responses={201: CommentSerializer, **errors(400, 403, 404)}
+        request=CommentInput, responses={201: PostedCommentSerializer, **errors(400, 403, 404)}
     )
     def post(self, request, consultation_id):
         """Post a comment (signed-in participants, while the consultation is open)."""
         consultation = actions.access_public_consultation(consultation_id)
         data = validated(CommentInput, request.data)
         comment = actions.do_post_comment(request.user, consultation, **data)
-        return Response(CommentSerializer(comment).data, status=201)
+        return Response(PostedCommentSerializer(comment).data, status=201)
 
 
 class CommentEdit(serializers.Serializer):

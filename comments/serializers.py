@@ -54,6 +54,19 @@ class CommentSerializer(serializers.ModelSerializer):
         return reaction_counts(comment)
 
 
+class PostedCommentSerializer(CommentSerializer):
+    """A new comment as its author gets it back: with its receipt number."""
+
+    folio = serializers.CharField(
+        read_only=True,
+        help_text="The comment's receipt number (PUE-<year>-<number>), to cite it "
+        "to the municipality.",
+    )
+
+    class Meta(CommentSerializer.Meta):
+        fields = [*CommentSerializer.Meta.fields, "folio"]
+
+
 def reaction_counts(comment):
     return {
         "agree": comment.agree_count,

@@ -178,6 +178,9 @@ def _flatten(holder, comment, reply_to, by_parent):
 
 
 DRAFT_SESSION_KEY = "comment_draft"
+# The comment the person has just posted through the form, so that the page
+# says, next to it, what posting followed for them (once).
+POSTED_SESSION_KEY = "comment_posted"
 
 
 def discussion_context(consultation, request):
@@ -202,9 +205,13 @@ def discussion_context(consultation, request):
         expanded=expanded,
         page_number=request.GET.get("page", 1),
     )
-    draft = request.session.pop(DRAFT_SESSION_KEY, None) if hasattr(request, "session") else None
+    session = getattr(request, "session", {})
+    draft = session.pop(DRAFT_SESSION_KEY, None)
     if draft and draft.get("consultation") != consultation.pk:
         draft = None
+    just_posted = session.pop(POSTED_SESSION_KEY, None)
+    if just_posted and just_posted.get("consultation") != consultation.pk:
+        just_posted = None
     # The one comment whose reply form is shown (`?reply=<id>`): one form per
     # comment would make a long page several times heavier.
     reply = request.GET.get("reply", "")
@@ -230,6 +237,7 @@ def discussion_context(consultation, request):
         ),
         "accepts_comments": rules.accepts_comments(consultation, now),
         "draft": draft,
+        "just_posted": just_posted,
         "reply_to": reply_to,
         "stances": Stance.choices,
         "max_display_depth": MAX_DISPLAY_DEPTH,

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comments import actions
-from comments.threads import DRAFT_SESSION_KEY, anchor_key
+from comments.models import CommentStatus
+from comments.threads import DRAFT_SESSION_KEY, POSTED_SESSION_KEY, anchor_key
 from core.errors import ActionError, NotFound
 from core.throttles import check_write_rate
 
@@ -76,8 +77,30 @@ def post_comment(request, consultation_id):
             # A refused reply comes back with its form open.
             query=f"reply={parent}" if str(parent or "").isdigit() else "",
         )
-    messages.success(request, _("Your comment was published."))
+    _posted(request, comment)
     return _back(consultation, f"comment-{comment.pk}")
+
+
+def _posted(request, comment):
+    """Tell the author their comment's receipt number; the page then shows,
+    next to the comment, what posting followed for them (comments.threads
+    hands the note to the page; notifications' follow tags draw it)."""
+    held = comment.status == CommentStatus.HELD
+    if held:
+        said = _(
+            "Your comment is awaiting review: only you can see it until a moderator approves it."
+        )
+    else:
+        said = _("Your comment was published.")
+    receipt = _("Its receipt number is %(folio)s.") % {"folio": comment.folio}
+    messages.success(request, f"{said} {receipt}")
+    request.session[POSTED_SESSION_KEY] = {
+        "consultation": comment.consultation_id,
+        "comment": comment.pk,
+        "thread": comment.root_id,
+        "folio": comment.folio,
+        "held": held,
+    }
 
 
 @require_POST

@@ -13,7 +13,9 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import UserRateThrottle
 
@@ -27,6 +29,8 @@ class SettingRateThrottle(UserRateThrottle):
 
     setting: str
     counts_reads = False
+    # The refusal's message, with %(seconds)s; None: RateLimited's own.
+    too_fast: Promise | None = None
 
     def get_rate(self):
         # Read at request time, so that deployments and tests can change it.
@@ -43,6 +47,12 @@ class SettingRateThrottle(UserRateThrottle):
         """Whole seconds until the next request is allowed (at least 1)."""
         return max(1, math.ceil(self.wait() or 1))
 
+    @classmethod
+    def refusal(cls, seconds):
+        """RateLimited for `seconds`, with this budget's own message."""
+        message = cls.too_fast % {"seconds": seconds} if cls.too_fast else None
+        return RateLimited(seconds, message)
+
 
 class CommentWriteThrottle(SettingRateThrottle):
     scope = "comment_writes"
@@ -54,6 +64,18 @@ class ModerationWriteThrottle(CommentWriteThrottle):
 
     scope = "moderation_writes"
     setting = "PUENTE_MODERATION_WRITE_RATE"
+
+
+class FollowThrottle(SettingRateThrottle):
+    """Following and stopping, through the forms and the API alike: a
+    budget of its own, so that clicking through a page's threads does not
+    spend the budget for comments (nor commenting this one)."""
+
+    scope = "follows"
+    setting = "PUENTE_FOLLOW_RATE"
+    too_fast = _lazy(
+        "You are following and unfollowing too fast. Try again in %(seconds)s seconds."
+    )
 
 
 class PublicReadThrottle(SettingRateThrottle):
@@ -80,7 +102,7 @@ def check_write_rate(request, throttle_class=CommentWriteThrottle):
     the API spend one budget. RateLimited once it is spent."""
     throttle = throttle_class()
     if not throttle.allow_request(request, None):
-        raise RateLimited(throttle.retry_after())
+        raise throttle.refusal(throttle.retry_after())
 
 
 def limit_exports(view):

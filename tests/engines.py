@@ -51,6 +51,9 @@ BOTH_DATABASES = {
         "the indexing backlog: upserts (bulk_create update_conflicts), on_commit, commands"
     ),
     "tests/search/test_worker.py": "the django-tasks database worker claims rows by locking",
+    "tests/search/test_folio_lookup.py": (
+        "a folio's comment found by its id, ids past 2**63 (SQLite overflows)"
+    ),
     "tests/search/test_index_health.py": (
         "the loss check's count (comments less the backlog, a subquery), the one-row "
         "update that queues a rebuild once, and the worker claiming it"
@@ -118,6 +121,22 @@ BOTH_DATABASES = {
     "tests/moderation/test_holds.py": "account age and first-comment counts compared in SQL",
     "tests/moderation/test_words.py": "a unique constraint raising IntegrityError in a savepoint",
     "tests/moderation/test_citizen_pages.py": "notices paged and marked read, query counts",
+    # --- Notifications.
+    "tests/notifications/test_digests.py": (
+        "the digests' scan through a partial index, DISTINCT and LIMIT, UPDATE by id lists, "
+        "dates in the site time zone, query counts"
+    ),
+    "tests/notifications/test_preferences.py": "preference rows replaced in bulk, query counts",
+    "tests/notifications/test_follow.py": (
+        "follows under partial unique constraints: update_or_create, bulk_create ignoring "
+        "conflicts, ids past 2**63, throttle counts in the cache"
+    ),
+    "tests/notifications/test_follow_ui.py": (
+        "what the page's person follows in one query (OR of two IN lists), query counts"
+    ),
+    "tests/notifications/test_unsubscribe.py": (
+        "ids past 2**63 in signed links (SQLite overflows), update_or_create, query counts"
+    ),
     # --- Accounts.
     "tests/accounts/test_roles.py::test_role_groups_exist_after_migrate": (
         "the data migration and post_migrate handler that create the role groups"
@@ -136,6 +155,9 @@ BOTH_DATABASES = {
     "tests/e2e/test_comment_search_in_browser.py": "the database search backend in the server",
     "tests/e2e/test_summary_in_browser.py": "summary aggregates and downloads from the server",
     "tests/e2e/test_response_in_browser.py": "publishing a response and its notices in the server",
+    "tests/e2e/test_notification_choices_in_browser.py": (
+        "choices saved by the server read back by the test from the same database"
+    ),
     "tests/e2e/test_privacy_in_browser.py": (
         "exports built after commit, account erasure and policy versions: server and test "
         "process writing at once"

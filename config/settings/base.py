@@ -96,7 +96,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "config.i18n.language_switch",
                 "consultations.context_processors.navigation",
-                "moderation.context_processors.notices",
+                "notifications.context_processors.unread",
                 "accounts.context_processors.policies",
             ],
         },
@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
         "CommentStatusEnum": "comments.models.CommentStatus",
         "ConsultationStatusEnum": "consultations.status.Status",
         "FlagReasonEnum": "moderation.models.FlagReason",
+        # Every notification topic's choices but the receipt's.
+        "DeliveryEnum": "notifications.models.Delivery",
     },
 }
 
@@ -298,6 +300,10 @@ PUENTE_CONSULTATION_PAGE_CONTEXT = [
     "comments.threads.discussion_context",
     "responses.context.response_context",
 ]
+# What the notifications page shows under a notice beyond its text
+# (notifications/views/inbox.py): callables (request, entries) -> None that
+# annotate its entries. moderation.notices.appeals adds the appeal form.
+PUENTE_NOTICE_EXTRAS = ["moderation.notices.appeals"]
 
 # Comments: the shortest interval between two posts by one person, in
 # seconds; new accounts (younger than `new_account_days`) wait longer.

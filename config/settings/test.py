@@ -41,6 +41,7 @@ PUENTE_COMMENT_WRITE_RATE = "100000/min"
 PUENTE_MODERATION_WRITE_RATE = "100000/min"
 PUENTE_PUBLIC_READ_RATE = "100000/min"
 PUENTE_EXPORT_RATE = "100000/min"
+PUENTE_FOLLOW_RATE = "100000/min"
 
 # The suite at large indexes into the database backend; the search tests
 # choose the Elasticsearch backend themselves when ELASTICSEARCH_URL is set.

@@ -406,7 +406,9 @@ def test_post_201_with_the_comment(consultation, ana):
     )
     assert response.status_code == 201
     data = response.json()
-    assert set(data) == COMMENT_KEYS
+    # Its author gets its receipt number back too (issue 15).
+    assert set(data) == COMMENT_KEYS | {"folio"}
+    assert data["folio"] == Comment.objects.get(pk=data["id"]).folio
     assert data["body"] == "Más ciclovías." and data["question"] == question
     assert data["author"] == "Ana Pública" and data["root"] == data["id"]
     assert Comment.objects.get(pk=data["id"]).author == ana

@@ -147,9 +147,10 @@ def test_page_query_count_is_constant(
     client.force_login(ana)
     # 25, one for the open-data links (the page's view restrictions), one
     # whether the person has new terms to accept, one for the footer's legal
-    # pages (the settings row with its pages), and one more when this is the
-    # process's first page (cold site and content-type caches).
-    with django_assert_max_num_queries(29):
+    # pages (the settings row with its pages), one for what the person
+    # follows on the page (the follow buttons), and one more when this is
+    # the process's first page (cold site and content-type caches).
+    with django_assert_max_num_queries(30):
         html = html_of(client, page)
     assert html.count('data-level="1"') == min(count, THREADS_PER_PAGE)
     assert html.count('data-level="2"') == len(replies)
