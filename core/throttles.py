@@ -15,7 +15,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import UserRateThrottle
 
@@ -73,7 +73,7 @@ class FollowThrottle(SettingRateThrottle):
 
     scope = "follows"
     setting = "PUENTE_FOLLOW_RATE"
-    too_fast = _lazy(
+    too_fast = gettext_lazy(
         "You are following and unfollowing too fast. Try again in %(seconds)s seconds."
     )
 
