@@ -16,6 +16,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from bench import (  # noqa: E402
     api_consultations,
+    digests,
     fanout,
     folding,
     moderation_queue,
@@ -24,11 +25,13 @@ from bench import (  # noqa: E402
     search,
     signup_timing,
     summary,
+    thread_followers,
     thread_page,
 )
 
 BENCHMARKS = {
     "api_consultations": api_consultations.run,
+    "digests": digests.run,
     "fanout": fanout.run,
     "folding": folding.run,
     "moderation_queue": moderation_queue.run,
@@ -37,6 +40,7 @@ BENCHMARKS = {
     "search": search.run,
     "signup_timing": signup_timing.run,
     "summary": summary.run,
+    "thread_followers": thread_followers.run,
     "thread_page": thread_page.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
