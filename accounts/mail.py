@@ -11,7 +11,7 @@ from core import mail
 
 
 def queue(message: EmailMessage) -> None:
-    """Write allauth's `message` to the outbox, one row per address. At
-    once, not on commit: allauth's views write in autocommit."""
+    """Write allauth's `message` to the outbox, one row per address, and
+    enqueue it at once, not on commit: allauth's views write in autocommit."""
     for address in message.to:
-        mail.queue(address, message.subject, message.body, about="account")
+        mail.queue(address, message.subject, message.body, about="account", on_commit=False)

@@ -55,21 +55,26 @@ def message(to, subject, body, *, user=None, about, headers=None, now=None):
     )
 
 
-def queue(to, subject, body, *, user=None, about, headers=None, now=None):
+def queue(to, subject, body, *, user=None, about, headers=None, now=None, on_commit=True):
     """Write one message to the outbox; it leaves once the caller commits.
     Returns its row (None without an address)."""
-    rows = queue_all([message(to, subject, body, user=user, about=about, headers=headers, now=now)])
+    row = message(to, subject, body, user=user, about=about, headers=headers, now=now)
+    rows = queue_all([row], on_commit=on_commit)
     return rows[0] if rows else None
 
 
-def queue_all(rows):
+def queue_all(rows, *, on_commit=True):
     """Write many messages (one INSERT per thousand) and send them, in
-    batches of BATCH, once the caller commits. Rows without an address
-    are dropped. Returns the saved rows."""
+    batches of BATCH, once the caller commits (`on_commit` False: enqueue
+    now, for callers that write in autocommit, such as allauth's views; a
+    database queue's row commits with the outbox's anyway). Rows without an
+    address are dropped. Returns the saved rows."""
     rows = OutgoingEmail.objects.bulk_create([row for row in rows if row.to], batch_size=1000)
     ids = [row.pk for row in rows]
-    if ids:
+    if ids and on_commit:
         transaction.on_commit(lambda: _enqueue(ids), robust=True)
+    elif ids:
+        _enqueue(ids)
     return rows
 
 

@@ -39,9 +39,17 @@ def test_the_file_holds_exactly_the_persons_data(people, policies):
         "profile.json", "comments.json", "comments.csv", "comment_revisions.csv",
         "email_addresses.csv", "consents.csv", "reactions.csv", "flags.csv", "notices.csv",
         "appeals.csv", "moderation_decisions.csv", "profile_changes.csv", "all.json", "LEEME.txt",
+        "follows.csv", "notification_preferences.csv", "outgoing_email.csv",
     } == set(files)  # fmt: skip
     profile = json.loads(files["profile.json"])
     assert (profile["email"], profile["display_name"]) == ("ana.quetzal@example.com", "Ana Quetzal")
+    assert profile["language"] == "es-mx"
+    # Posting followed her comments' threads and their consultation.
+    follows = rows(files["follows.csv"])
+    threads = {str(c["a1"].root_id), str(c["a2"].root_id)}
+    assert {r["thread_id"] for r in follows if r["thread_id"]} == threads
+    assert all(r["active"] == "True" for r in follows)
+    assert rows(files["notification_preferences.csv"]) == []
     assert [r["id"] for r in rows(files["comments.csv"])] == [str(c["a1"].pk), str(c["a2"].pk)]
     assert (
         json.loads(files["comments.json"])[0]["revisions"][0]["body"]
