@@ -1,8 +1,12 @@
 """Schemathesis against a real server process: every operation of the
 OpenAPI schema, as anonymous, citizen, moderator and planner, with every
-check but one. The build fails on any 5xx, any response the schema does not
+check but two. The build fails on any 5xx, any response the schema does not
 describe (status, content type, headers, body) and any request the schema
 calls invalid that is accepted.
+
+`use_after_free` is left out: `DELETE .../follow/` stops following, and
+the `GET` of the same address rightly still answers (`{"following": false}`);
+a comment's `DELETE` leaves a tombstone by design.
 
 `positive_data_acceptance` is left out: the API rightly refuses some
 schema-valid requests with 400, for rules no OpenAPI schema can state (text
@@ -79,7 +83,7 @@ def test_the_api_holds_to_its_schema_under_fuzzing(server, role, tmp_path):
         "run",
         f"{server.url}/api/v1/schema/?format=json",
         "--checks=all",
-        "--exclude-checks=positive_data_acceptance",
+        "--exclude-checks=positive_data_acceptance,use_after_free",
         f"--phases={ROLES[role][1]}",
         f"--max-examples={EXAMPLES}",
         f"--seed={SEED}",

@@ -347,7 +347,7 @@ def test_a_follow_flood_is_limited_and_changes_nothing(limited, page, ana, threa
     assert int(refused["Retry-After"]) > 0
     body = refused.json()
     assert body["code"] == "rate_limited" and body["retry_after"] > 0
-    assert "following and unfollowing too fast" in body["detail"]
+    assert "siguiendo y dejando de seguir demasiado rápido" in body["detail"]
     assert states(ana) == {("thread", thread.pk): True}
     # Reading is not a write: still answered.
     assert send(client, "get", thread_api(thread)).json() == {"following": True}
