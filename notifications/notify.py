@@ -210,5 +210,7 @@ def push_unread(user_ids):
         .annotate(unread=Count("pk"))
         .values_list("user_id", "unread")
     )
-    for user_id, unread in counts.items():
-        live.publish(person_group(user_id), {"type": UNREAD_EVENT, "unread": unread})
+    live.publish_each(
+        (person_group(user_id), {"type": UNREAD_EVENT, "unread": unread})
+        for user_id, unread in counts.items()
+    )
