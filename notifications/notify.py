@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import translation
 
 from comments.models import Comment
 from consultations.models import ConsultationPage
@@ -165,15 +166,17 @@ def site_url():
 
 def email_context(person, topic):
     """What every e-mail to `person` shows: the site, their notifications,
-    their preferences and the link that stops this kind of e-mail."""
+    their preferences and the link that stops this kind of e-mail, each
+    address in the person's language (/en/... for English readers)."""
     base = site_url()
-    return {
-        "site_url": base,
-        "notifications_url": base + reverse("notifications"),
-        "preferences_url": base + reverse("notification-preferences"),
-        "unsubscribe_url": unsubscribe.url(person, topic) if topic else "",
-        "person": person,
-    }
+    with translation.override(person.language):
+        return {
+            "site_url": base,
+            "notifications_url": base + reverse("notifications"),
+            "preferences_url": base + reverse("notification-preferences"),
+            "unsubscribe_url": unsubscribe.url(person, topic) if topic else "",
+            "person": person,
+        }
 
 
 def unsubscribe_headers(person, topic):

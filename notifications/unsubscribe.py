@@ -6,6 +6,7 @@ preference, and using it again changes nothing."""
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import translation
 
 SALT = "puente.notifications.unsubscribe"
 
@@ -15,8 +16,10 @@ def token(person, topic):
 
 
 def url(person, topic):
+    """The link, in the person's language (the page it opens speaks it)."""
     base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    return base + reverse("notification-unsubscribe", args=[token(person, topic)])
+    with translation.override(person.language):
+        return base + reverse("notification-unsubscribe", args=[token(person, topic)])
 
 
 def read(value):

@@ -234,7 +234,9 @@ def test_e_mail_at_once_is_written_in_each_persons_language(people, say):
     assert "replied to your comment" in message.body
     assert "Beto" in message.body and "Y sombra." in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "/avisos/baja/" in message.extra_headers["List-Unsubscribe"]
+    # Her links open the English site.
+    assert "/en/avisos/baja/" in message.extra_headers["List-Unsubscribe"]
+    assert "/en/avisos/preferencias/" in message.body
     type(ana).objects.filter(pk=ana.pk).update(language="es-mx")
     say(people["Carla"], "Y bebederos.", parent=root)
     spanish = [m for m in mail.outbox if m.to == ["ana@example.com"]][-1]
