@@ -9,7 +9,7 @@ queries do not depend on the number of followers (the fan-out is only
 enqueued).
 
 Reported: seconds of the task, of which the live unread counts pushed to
-each follower's socket group after each batch commits, SQL queries,
+each follower's socket group after each batch commits (notify.push_unread), SQL queries,
 notices and e-mails written. Target: the notices written in 2 s or less.
   .venv/bin/python tools/services.py --no-search -- .venv/bin/python -m bench thread_followers
 """
@@ -25,9 +25,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from comments import actions
-from core import live
 from core.models import OutgoingEmail
-from notifications import activity
+from notifications import activity, notify
 from notifications.models import Follow, Notice, Preference
 from tests.factories import ConsultationIndexPageFactory, ConsultationPageFactory, ensure_site
 
@@ -46,27 +45,26 @@ def log(message):
 
 
 class Pushes:
-    """Times core.live.publish (the unread counts sent once each batch commits)."""
+    """Times notify.push_unread: the unread counts sent to each person told,
+    once each batch commits."""
 
     def __init__(self):
         self.seconds = 0.0
         self.count = 0
-        self._original = live.publish
+        self._original = notify.push_unread
 
     def __enter__(self):
-        def timed(group, event):
+        def timed(user_ids):
             started = time.perf_counter()
-            self._original(group, event)
+            self._original(user_ids)
             self.seconds += time.perf_counter() - started
-            self.count += 1
+            self.count += len(user_ids)
 
-        live.publish = timed
-        activity.notify.live.publish = timed
+        notify.push_unread = timed
         return self
 
     def __exit__(self, *exc):
-        live.publish = self._original
-        activity.notify.live.publish = self._original
+        notify.push_unread = self._original
 
 
 def build(label):

@@ -155,6 +155,9 @@ BOTH_DATABASES = {
     "tests/e2e/test_comment_search_in_browser.py": "the database search backend in the server",
     "tests/e2e/test_summary_in_browser.py": "summary aggregates and downloads from the server",
     "tests/e2e/test_response_in_browser.py": "publishing a response and its notices in the server",
+    "tests/e2e/test_notification_choices_in_browser.py": (
+        "choices saved by the server read back by the test from the same database"
+    ),
     "tests/e2e/test_privacy_in_browser.py": (
         "exports built after commit, account erasure and policy versions: server and test "
         "process writing at once"
