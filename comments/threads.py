@@ -181,6 +181,88 @@ DRAFT_SESSION_KEY = "comment_draft"
 # The comment the person has just posted through the form, so that the page
 # says, next to it, what posting followed for them (once).
 POSTED_SESSION_KEY = "comment_posted"
+# What a plain form's write did ("Your comment was updated."), shown once next
+# to the comment it did it to: {"consultation", "comment", "text"}.
+NOTICE_SESSION_KEY = "comment_notice"
+
+
+def posting_interval(user, now):
+    """The seconds `user` must leave between two posts when that interval is
+    stricter than everyone's (a new account), else 0: the form says so
+    before the rule bites (comments.actions.check_rate_limit applies it)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    if not user.is_authenticated:
+        return 0
+    limits = settings.PUENTE_COMMENT_RATE_LIMITS
+    if now - user.date_joined >= timedelta(days=limits["new_account_days"]):
+        return 0
+    interval = limits["new_account_interval"]
+    return interval if interval > limits["interval"] else 0
+
+
+def reply_anchor(consultation, user, comment_id):
+    """The anchor key of the discussion holding the comment replied to (its
+    thread's own form gives way to the reply form), or None."""
+    if not comment_id:
+        return None
+    found = (
+        Comment.objects.filter(visible_to(user), consultation=consultation, pk=comment_id)
+        .values_list("question_id", "section_id")
+        .first()
+    )
+    return anchor_key(*found) if found else None
+
+
+def comment_context(request, comment, *, notice=None, draft=None, posted=False):
+    """What comments/comment.html needs to draw one comment alone (the
+    answer to a form sent by JavaScript), as the page would draw it."""
+    from django.utils import timezone
+
+    from comments import rules
+    from comments.models import Stance
+
+    user = request.user
+    mine = {}
+    if user.is_authenticated:
+        mine = dict(
+            Reaction.objects.filter(user=user, comment_id=comment.pk).values_list(
+                "comment_id", "stance"
+            )
+        )
+    level = comment.depth + 1
+    reply_to = None
+    if level > MAX_DISPLAY_DEPTH:
+        # Shown flat under the last level, naming whom it answers.
+        level, reply_to = MAX_DISPLAY_DEPTH + 1, comment.parent
+    section_changed_at = {}
+    if comment.section_id:
+        section = comment.section
+        section_changed_at = {section.pk: section.changed_at}
+    consultation = comment.consultation
+    return {
+        "page": consultation,
+        "node": Node(comment, reply_to=reply_to),
+        "level": level,
+        "my_reactions": mine,
+        "can_post": rules.can_post(user, consultation, timezone.now()),
+        "stances": Stance.choices,
+        "section_changed_at": section_changed_at,
+        "sort": DEFAULT_SORT,
+        "reply_to": None,
+        "draft": draft,
+        "notice": {"comment": comment.pk, "text": notice} if notice else None,
+        # The follow button of its thread, and the note under a new comment.
+        "just_posted": {
+            "thread": comment.root_id,
+            "comment": comment.pk if posted else None,
+            "folio": comment.folio,
+            "held": comment.status == CommentStatus.HELD,
+        },
+        "max_display_depth": MAX_DISPLAY_DEPTH,
+    }
 
 
 def discussion_context(consultation, request):
@@ -212,6 +294,9 @@ def discussion_context(consultation, request):
     just_posted = session.pop(POSTED_SESSION_KEY, None)
     if just_posted and just_posted.get("consultation") != consultation.pk:
         just_posted = None
+    notice = session.pop(NOTICE_SESSION_KEY, None)
+    if notice and notice.get("consultation") != consultation.pk:
+        notice = None
     # The one comment whose reply form is shown (`?reply=<id>`): one form per
     # comment would make a long page several times heavier.
     reply = request.GET.get("reply", "")
@@ -238,7 +323,10 @@ def discussion_context(consultation, request):
         "accepts_comments": rules.accepts_comments(consultation, now),
         "draft": draft,
         "just_posted": just_posted,
+        "notice": notice,
         "reply_to": reply_to,
+        "reply_anchor": reply_anchor(consultation, request.user, reply_to),
+        "posting_interval": posting_interval(request.user, now),
         "stances": Stance.choices,
         "max_display_depth": MAX_DISPLAY_DEPTH,
     }

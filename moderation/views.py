@@ -15,6 +15,7 @@ from comments import actions as comment_actions
 from comments import rules
 from comments.models import CommentStatus
 from core.errors import ActionError, Invalid, NotAllowed, NotFound, RateLimited
+from core.fragments import fragment, wants_fragment
 from core.throttles import check_write_rate
 from moderation import actions
 from moderation.models import FlagReason
@@ -54,12 +55,14 @@ def _flag_refusal(user, comment):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def flag_comment(request, comment_id):
-    """GET: the report form; POST: report the comment and go back to it."""
+    """GET: the report form; POST: report the comment and go back to it.
+    Sent by forms.js (core.fragments), the form opens and answers in place
+    under the comment: the form alone, with its errors and the action's
+    status, or what reporting did."""
     comment = _comment(request.user, comment_id)
     refusal = _flag_refusal(request.user, comment)
     if refusal is not None:
-        messages.error(request, str(refusal))
-        return _at_comment(comment)
+        return _flag_said(request, comment, refusal, status=409)
     if request.method != "POST":
         return _flag_form(request, comment)
     reason, note = request.POST.get("reason", ""), request.POST.get("note", "")
@@ -67,24 +70,41 @@ def flag_comment(request, comment_id):
         check_write_rate(request)
         actions.do_flag(request.user, comment, reason=reason, note=note)
     except Invalid as error:
-        return _flag_form(request, comment, reason=reason, note=note, errors=error.errors)
+        return _flag_form(
+            request, comment, reason=reason, note=note, errors=error.errors, status=error.status
+        )
     except RateLimited as error:
         # The form again, with what was typed and the wait.
         errors = {"note": [error.message]}
-        return _flag_form(request, comment, reason=reason, note=note, errors=errors)
+        return _flag_form(
+            request, comment, reason=reason, note=note, errors=errors, status=error.status
+        )
     except ActionError as error:
-        messages.error(request, str(error.message))
-        return _at_comment(comment)
-    messages.success(request, _("Thank you: the moderators will review it."))
+        return _flag_said(request, comment, error.message, status=error.status)
+    return _flag_said(request, comment, _("Thank you: the moderators will review it."))
+
+
+def _flag_said(request, comment, text, *, status=200):
+    """What reporting did, or why it cannot be done: next to the comment."""
+    if wants_fragment(request):
+        context = {"comment": comment, "text": str(text)}
+        return fragment(request, "moderation/_flag_done.html", context, status=status)
+    if status == 200:
+        messages.success(request, str(text))
+    else:
+        messages.error(request, str(text))
     return _at_comment(comment)
 
 
-def _flag_form(request, comment, *, reason="", note="", errors=None):
+def _flag_form(request, comment, *, reason="", note="", errors=None, status=200):
     errors = {field: [str(m) for m in ms] for field, ms in (errors or {}).items()}
-    return render(
+    in_place = wants_fragment(request)
+    render_as = fragment if in_place else render
+    return render_as(
         request,
-        "moderation/flag_form.html",
+        "moderation/_flag_panel.html" if in_place else "moderation/flag_form.html",
         {
+            "sfx": f"-{comment.pk}" if in_place else "",
             "comment": comment,
             "consultation": comment.consultation,
             "reasons": FlagReason.choices,
@@ -93,6 +113,8 @@ def _flag_form(request, comment, *, reason="", note="", errors=None):
             "errors": errors,
             "max_note": actions.MAX_NOTE_LENGTH,
         },
+        # A plain form's page answers 200, as it always did.
+        status=status if in_place else 200,
     )
 
 

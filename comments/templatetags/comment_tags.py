@@ -43,3 +43,28 @@ def anchor(question=None, section=None):
 @register.simple_tag
 def edit_form_key(comment):
     return f"edit-{comment.pk}"
+
+
+@register.simple_tag
+def comment_form_key(comment):
+    """The key of a refusal about the comment itself (a reaction, a deletion)."""
+    return f"comment-{comment.pk}"
+
+
+@register.simple_tag
+def datetime_display():
+    """What live.js needs to write a date as the server does (DATETIME_FORMAT
+    of the active language, in the site's time zone): the format, the month
+    names and the a.m./p.m. words, as data attributes of #live-config."""
+    from django.utils import dates, formats, timezone
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    months = "|".join(str(dates.MONTHS[number]) for number in range(1, 13))
+    return format_html(
+        ' data-datetime-format="{}" data-months="{}" data-meridiem="{}" data-time-zone="{}"',
+        formats.get_format("DATETIME_FORMAT"),
+        months,
+        "|".join([gettext("a.m."), gettext("p.m."), gettext("AM"), gettext("PM")]),
+        timezone.get_current_timezone_name(),
+    )

@@ -285,7 +285,7 @@ def test_reply_forms_open_one_at_a_time(client, page, ana, beto):
     second = post(beto, page, body="Segundo")
     client.force_login(beto)
     html = html_of(client, page)
-    assert f'href="?reply={first.pk}&amp;sort=oldest#form-reply-{first.pk}"' in html
+    assert f'href="?reply={first.pk}&amp;sort=oldest#comment-{first.pk}"' in html
     assert f'id="form-reply-{first.pk}"' not in html
     html = html_of(client, page, reply=first.pk)
     assert f'id="form-reply-{first.pk}"' in html

@@ -39,12 +39,74 @@
     return "general";
   }
 
+  // The date as the server writes it (DATETIME_FORMAT of the page's
+  // language, in the site's time zone: comment_tags.datetime_display), so
+  // that a comment shown live reads like the ones around it.
+  var months = (text.months || "").split("|");
+  var meridiem = (text.meridiem || "a.m.|p.m.|AM|PM").split("|");
+
+  function inSiteZone(date) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: text.timeZone || undefined,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric"
+    }).formatToParts(date).forEach(function (part) { parts[part.type] = parseInt(part.value, 10); });
+    return { Y: parts.year, n: parts.month, j: parts.day, G: parts.hour % 24, i: parts.minute, s: parts.second };
+  }
+
+  function pad(number) {
+    return (number < 10 ? "0" : "") + number;
+  }
+
   function formatTime(iso) {
-    try {
-      return new Date(iso).toLocaleString(document.documentElement.lang || undefined);
-    } catch (e) {
-      return iso;
+    var date = new Date(iso);
+    var format = text.datetimeFormat;
+    if (isNaN(date.getTime()) || !format) return iso;
+    var t;
+    try { t = inSiteZone(date); } catch (e) { return iso; }
+    var hour12 = t.G % 12 || 12;
+    var pieces = {
+      d: pad(t.j), j: t.j, m: pad(t.n), n: t.n, F: months[t.n - 1], Y: t.Y, y: pad(t.Y % 100),
+      H: pad(t.G), G: t.G, h: pad(hour12), g: hour12, i: pad(t.i), s: pad(t.s),
+      a: t.G < 12 ? meridiem[0] : meridiem[1], A: t.G < 12 ? meridiem[2] : meridiem[3]
+    };
+    var out = "";
+    for (var i = 0; i < format.length; i += 1) {
+      var c = format.charAt(i);
+      if (c === "\\") {
+        i += 1;
+        out += format.charAt(i);
+      } else {
+        out += Object.prototype.hasOwnProperty.call(pieces, c) ? String(pieces[c]) : c;
+      }
     }
+    return out;
+  }
+
+  // The discussion's heading counts what it holds, live arrivals included.
+  function bumpCount(key, by) {
+    var section = document.getElementById("discussion-" + key);
+    var title = section && section.querySelector(".discussion__title");
+    if (!title) return;
+    var count = Math.max(0, (parseInt(title.dataset.count, 10) || 0) + (by || 1));
+    title.dataset.count = String(count);
+    title.textContent = count === 1 ? text.countOne : text.countMany.replace("%(count)s", String(count));
+  }
+
+  // "2 new comments in “Question”." for each discussion that received some.
+  function announceAdded(added) {
+    var said = Object.keys(added).map(function (key) {
+      var section = document.getElementById("discussion-" + key);
+      var title = section ? section.dataset.title : "";
+      return plural(text.announceOne, text.announceMany, added[key]).replace("%(title)s", title);
+    });
+    if (said.length) announce(said.join(" "));
   }
 
   // What a comment that is not published shows instead of its text.
@@ -115,7 +177,10 @@
     pending[key] = [];
     var list = section.querySelector("[data-thread-list]");
     items.forEach(function (li) { list.appendChild(li); });
-    section.querySelector(".discussion__new").hidden = true;
+    var box = section.querySelector(".discussion__new");
+    box.hidden = true;
+    // Nothing waits any more: no stale "0 new" left for the next reader.
+    box.querySelector("button").textContent = "";
     if (items.length) {
       items[0].setAttribute("tabindex", "-1");
       items[0].focus();
@@ -144,33 +209,39 @@
     return found;
   }
 
+  // The anchor key of the discussion a new comment went into, or null.
   function insert(comment) {
     // Already shown (its author's held comment, now approved, or one caught
     // up twice): updated in place, never shown twice.
     if (find(comment.id)) {
       update(comment);
-      return false;
+      return null;
     }
+    var key = anchorKey(comment);
     var li = build(comment);
     if (comment.parent) {
       // The parent may itself be waiting behind a "show" button.
       var parentLi = find(comment.parent);
-      var replies = parentLi && parentLi.querySelector('[data-replies-of="' + comment.parent + '"]');
-      if (!replies) return; // its thread is not on this page
+      if (!parentLi) return null; // its thread is not on this page
+      // Below the display depth, replies are shown flat after their holder.
+      var flat = (parseInt(parentLi.dataset.level, 10) || 1) > (parseInt(text.maxDepth, 10) || 3);
+      var replies = flat ? parentLi.parentElement : parentLi.querySelector('[data-replies-of="' + comment.parent + '"]');
+      if (!replies) return null;
       replies.hidden = false;
       replies.appendChild(li);
-      return true;
+      bumpCount(key);
+      return key;
     }
-    var key = anchorKey(comment);
     var section = document.getElementById("discussion-" + key);
-    if (!section) return;
+    if (!section) return null;
+    bumpCount(key);
     if (readerIsIn(section)) {
       section.querySelector("[data-thread-list]").appendChild(li);
-      return true;
+      return key;
     }
     (pending[key] = pending[key] || []).push(li);
     updateNewButton(key);
-    return true;
+    return key;
   }
 
   function update(comment) {
@@ -179,23 +250,26 @@
   }
 
   function apply(event) {
-    if (typeof event.cursor !== "number" || event.cursor <= cursor) return false;
+    if (typeof event.cursor !== "number" || event.cursor <= cursor) return null;
     if (event.cursor > cursor + 1) {
       // Something between our cursor and this event never reached us (the
       // channel layer was down, or two servers raced): fetch it all in order.
       catchUp();
-      return false;
+      return null;
     }
     cursor = event.cursor;
     if (event.type === "comment.created") return insert(event.comment);
     update(event.comment);
-    return false;
+    return null;
   }
 
   function applyBatch(events) {
-    var added = 0;
-    events.forEach(function (event) { if (apply(event)) added += 1; });
-    if (added) announce(plural(text.announceOne, text.announceMany, added));
+    var added = {};
+    events.forEach(function (event) {
+      var key = apply(event);
+      if (key) added[key] = (added[key] || 0) + 1;
+    });
+    announceAdded(added);
   }
 
   function catchUp() {
@@ -227,13 +301,17 @@
 
   function applyCaughtUp(data) {
     // Upserts by id: a comment already shown is updated, a new one inserted.
-    var added = 0;
+    var added = {};
     data.results.forEach(function (comment) {
-      if (find(comment.id)) update(comment);
-      else if (comment.status === "published" && insert(comment)) added += 1;
+      if (find(comment.id)) {
+        update(comment);
+        return;
+      }
+      var key = comment.status === "published" ? insert(comment) : null;
+      if (key) added[key] = (added[key] || 0) + 1;
     });
     cursor = Math.max(cursor, data.next_cursor);
-    if (added) announce(plural(text.announceOne, text.announceMany, added));
+    announceAdded(added);
   }
 
   function connect() {
@@ -273,11 +351,21 @@
     });
   }
 
+  // The page's own forms (forms.js) showed this comment: it no longer waits.
+  document.addEventListener("puente:comment-shown", function (event) {
+    var id = String(event.detail.id);
+    Object.keys(pending).forEach(function (key) {
+      var kept = pending[key].filter(function (li) { return li.dataset.commentId !== id; });
+      if (kept.length === pending[key].length) return;
+      pending[key] = kept;
+      updateNewButton(key);
+      bumpCount(key, -1);
+    });
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".discussion__show-new");
     if (button) showPending(button.closest(".discussion").dataset.anchor);
-    var confirmButton = event.target.closest("[data-confirm]");
-    if (confirmButton && !window.confirm(confirmButton.dataset.confirm)) event.preventDefault();
   });
 
   connect();
