@@ -7,10 +7,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from comments import permalinks as comment_permalinks
 from config import i18n
 from consultations import views as consultation_views
 from core import api as core_api
 from core.csp_reports import csp_report
+from core.identity import identity_css
+from pages import views as page_views
 
 api_v1 = [
     path("", include("consultations.api_urls")),
@@ -39,6 +42,12 @@ urlpatterns = [
     path("i18n/setlang/", i18n.set_language, name="set_language"),
     # Browsers post Content-Security-Policy violations here (core/headers.py).
     path("csp-report/", csp_report, name="csp-report"),
+    # Crawlers and browsers: robots, the sitemap (both languages), the icon
+    # browsers ask for without reading the page, the accent's stylesheet.
+    path("robots.txt", page_views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", page_views.sitemap, name="sitemap"),
+    path("favicon.ico", page_views.favicon, name="favicon"),
+    path("identidad.css", identity_css, name="identity-css"),
 ]
 
 # Public pages: Spanish at the root, English under /en/.
@@ -47,6 +56,8 @@ urlpatterns += i18n_patterns(
     path("cuenta/", include("privacy.urls")),
     path("search/", consultation_views.search, name="search"),
     path("comentarios/", include("comments.urls")),
+    # A comment's permanent address: to the page of threads that shows it.
+    path("c/<id:comment_id>/", comment_permalinks.comment_permalink, name="comment-permalink"),
     path("avisos/", include("notifications.urls")),
     path("moderacion/", include("moderation.urls")),
     path("consultations/", include("summaries.urls")),

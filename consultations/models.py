@@ -1,14 +1,17 @@
 import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.module_loading import import_string
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -23,11 +26,19 @@ from consultations.status import Status, status_at, status_filter
 
 INDEX_PAGE_SIZE = 10
 HOME_GROUP_SIZE = 6
+# The home page's participation figures are counted at most this often.
+FIGURES_SECONDS = 60
 
 
 def public_consultations():
     """Published consultations anyone may see, ready for listing."""
     return ConsultationPage.objects.live().public().prefetch_related("tags").order_by("-opens_at")
+
+
+def ascii_slug(component):
+    """A slug as Wagtail now writes them (WAGTAIL_ALLOW_UNICODE_SLUGS off):
+    "parques-y-espacios-públicos-2027" -> "parques-y-espacios-publicos-2027"."""
+    return slugify(component, allow_unicode=False)
 
 
 class IntroPage(Page):
@@ -41,6 +52,25 @@ class IntroPage(Page):
 
     class Meta:
         abstract = True
+
+    def route(self, request, path_components):
+        """Wagtail's routing, and where no child has the slug asked for, the
+        child whose slug reads the same without accents: a page created with
+        "públicos" in its slug is reached at "publicos" too, and an address
+        with the accent still reaches a slug edited to ASCII. The page names
+        its own address as canonical (base.html)."""
+        try:
+            return super().route(request, path_components)
+        except Http404:
+            if not path_components:
+                raise
+            wanted = ascii_slug(path_components[0])
+            # Only on a miss: this level's slugs, compared in Python.
+            for pk, slug in self.get_children().values_list("pk", "slug"):
+                if slug != path_components[0] and ascii_slug(slug) == wanted:
+                    child = Page.objects.get(pk=pk).specific
+                    return child.route(request, path_components[1:])
+            raise
 
 
 class HomePage(IntroPage):
@@ -70,7 +100,26 @@ class HomePage(IntroPage):
         context["consultation_index"] = (
             ConsultationIndexPage.objects.live().public().child_of(self).first()
         )
+        context["figures"] = self.participation_figures()
         return context
+
+    def participation_figures(self):
+        """{"open": n, and what PUENTE_HOME_PAGE_FIGURES add ("comments",
+        "participants")}: counted at most once a minute, in a few queries."""
+        key = f"puente:home-figures:{self.pk}"
+        figures = cache.get(key)
+        if figures is None:
+            now = timezone.now()
+            figures = {
+                "open": public_consultations()
+                .descendant_of(self)
+                .filter(status_filter(Status.OPEN, now))
+                .count()
+            }
+            for path in settings.PUENTE_HOME_PAGE_FIGURES:
+                figures.update(import_string(path)(self))
+            cache.set(key, figures, FIGURES_SECONDS)
+        return figures
 
 
 class ConsultationIndexPage(IntroPage):

@@ -1,4 +1,5 @@
-"""The one table of the bottom layer: e-mail waiting to leave (core/mail.py).
+"""The tables of the bottom layer: e-mail waiting to leave (core/mail.py)
+and whose site this is (`SiteIdentity`, read through core/identity.py).
 
 Every app that tells a person something by e-mail (account mail from
 accounts, notices and digests from notifications, data files from privacy)
@@ -9,8 +10,11 @@ marked failed, where an operator sees it (the admin's "Outgoing e-mail")."""
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 
 class OutgoingEmail(models.Model):
@@ -57,3 +61,57 @@ class OutgoingEmail(models.Model):
     @staticmethod
     def new_claim():
         return uuid.uuid4()
+
+
+HEX_COLOUR = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Write the colour as # and six hexadecimal digits, like #0b5cad.")
+)
+
+
+@register_setting(icon="site")
+class SiteIdentity(BaseSiteSetting):
+    """Whose site this is: the municipality's name, logo and accent colour,
+    shown in the header, the social cards and the e-mails (core/identity.py
+    reads it, with fallbacks)."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=80,
+        blank=True,
+        help_text=_("The municipality's name as people know it. Empty: the site's default name."),
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logo"),
+        help_text=_("Shown in the header next to the name, 48 pixels tall, and in social cards."),
+    )
+    accent = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        blank=True,
+        validators=[HEX_COLOUR],
+        help_text=_(
+            "The header's colour, like #0b5cad. Its text is white or black, whichever "
+            "reads better on it. Empty: the site's blue."
+        ),
+    )
+
+    select_related = ["logo"]
+    panels = [FieldPanel("name"), FieldPanel("logo"), FieldPanel("accent")]
+
+    class Meta:
+        verbose_name = _("site identity")
+        verbose_name_plural = _("site identity")
+
+    def __str__(self):
+        return self.name or str(self.site)
+
+    @classmethod
+    def base_queryset(cls):
+        # The logo's renditions come with it (none without a logo), so the
+        # header's and the social card's sizes cost no query of their own.
+        return super().base_queryset().prefetch_related("logo__renditions")

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from core import sqlite
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SITE_DIR = BASE_DIR / "site"
 
@@ -31,6 +33,9 @@ INSTALLED_APPS = [
     # The demo content and its loader (manage.py load_demo): the top floor.
     "demo",
     "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
+    # The sitemap's template (pages/sitemaps.py).
+    "django.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -96,6 +101,8 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "config.i18n.language_switch",
                 "consultations.context_processors.navigation",
+                # The site's name, logo and accent colour (core/identity.py).
+                "core.identity.context",
                 "notifications.context_processors.unread",
                 "accounts.context_processors.policies",
             ],
@@ -103,9 +110,12 @@ TEMPLATES = [
     },
 ]
 
+# SQLite (the default, and any sqlite:// DATABASE_URL, such as the browser
+# tests' servers get) in WAL mode with immediate transactions and a busy
+# timeout: core/sqlite.py says why.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0
+    "default": sqlite.with_options(
+        dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -134,7 +144,22 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # allauth's sign-up form, doing the same work for a taken address as for a
 # new one (accounts/signup.py); the extra fields above are its base.
-ACCOUNT_FORMS = {"signup": "accounts.signup.SameWorkSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "accounts.signup.SameWorkSignupForm",
+    # The others with the site's labels, descriptions and errors (accounts/account_forms.py).
+    "login": "accounts.account_forms.LoginForm",
+    "reset_password": "accounts.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.account_forms.ResetPasswordKeyForm",
+    "change_password": "accounts.account_forms.ChangePasswordForm",
+    "add_email": "accounts.account_forms.ChangeEmailForm",
+}
+# Opening the confirmation link in the browser that signed up signs the
+# person in and returns them to the sign-up's `next` (allauth keeps the
+# pending sign-in in that session for ACCOUNT_LOGIN_TIMEOUT seconds; in
+# another browser the link leads through sign-in to the same page:
+# accounts/adapter.py).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_TIMEOUT = 60 * 60
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # One address per person; changing it is verified before it replaces the old
@@ -151,6 +176,8 @@ LOCALE_PATHS = [SITE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "America/Mexico_City"
+# Dates as the site writes them, over Django's per language (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -164,6 +191,12 @@ STORAGES = {
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Puente"
+# The name account e-mails sign with (accounts/brand.py; the site identity
+# setting, core/identity.py, falls back to it).
+PUENTE_SITE_NAME = os.environ.get("PUENTE_SITE_NAME", "Puente")
+# New pages' slugs in ASCII ("parques-y-espacios-publicos-2027"); an older
+# slug with accents is still reached without them (consultations/models.py).
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
@@ -300,6 +333,9 @@ PUENTE_CONSULTATION_PAGE_CONTEXT = [
     "comments.threads.discussion_context",
     "responses.context.response_context",
 ]
+# The home page's participation figures (consultations/models.py): callables
+# (home page) -> {figure: number}, asked at most once a minute.
+PUENTE_HOME_PAGE_FIGURES = ["comments.figures.participation"]
 # What the notifications page shows under a notice beyond its text
 # (notifications/views/inbox.py): callables (request, entries) -> None that
 # annotate its entries. moderation.notices.appeals adds the appeal form.

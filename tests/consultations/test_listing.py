@@ -124,9 +124,10 @@ def test_consultation_page_links_its_documents(
         page=page, document=document, label="Anexo técnico", sort_order=1
     )
     # Routing, navigation, one per child table, and the discussion (cursor,
-    # counts, threads, replies), the open-data links' view restrictions, and
-    # cold caches when this is the process's first page.
-    with django_assert_max_num_queries(20):
+    # counts, threads, replies), the open-data links' view restrictions, the
+    # site's identity (core/identity.py), and cold caches when this is the
+    # process's first page.
+    with django_assert_max_num_queries(21):
         html = client.get(page.url).content.decode()
     assert html.count(f'href="{document.url}"') == 2
     assert "Borrador completo" in html and "Anexo técnico" in html
