@@ -17,7 +17,7 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from comments.links import anchor_label
+from comments.links import anchor_label, permalink
 from comments.models import Comment, CommentStatus, TaggedComment
 from moderation.models import FlagReason, HoldReason
 from moderation.rules import APPEALABLE
@@ -209,7 +209,7 @@ def contribution(comment, notice, request=None):
         fate=status,
         fate_label=str(FATES.get(status, status)),
         excerpt=comment.body if status in TEXT_SHOWN else "",
-        url=f"{page_url}#comment-{comment.pk}" if page_url and status in IN_THREAD else "",
+        url=permalink(comment) if page_url and status in IN_THREAD else "",
         consultation_url=page_url,
         where=anchor_label(comment),
         replies=comment.published_replies,

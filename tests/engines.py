@@ -83,6 +83,12 @@ BOTH_DATABASES = {
     ),
     "tests/core/test_envelope.py": "the API's refusals before and after the database, 64-bit ids",
     "tests/comments/test_smoke.py": "the whole comment journey once",
+    "tests/comments/test_permalinks.py": (
+        "a thread's page counted by created and id, ids past 2**63, query counts"
+    ),
+    "tests/core/test_sqlite.py": (
+        "SQLite's WAL, busy timeout and immediate transactions: publishing while posting"
+    ),
     "tests/comments/test_text_migration.py": (
         "a data migration: LIKE on text, bulk_update and upserts ignoring conflicts, query counts"
     ),
@@ -153,8 +159,13 @@ BOTH_DATABASES = {
         "decisions reaching open pages: server and test process writing at once"
     ),
     "tests/e2e/test_comment_search_in_browser.py": "the database search backend in the server",
-    "tests/e2e/test_summary_in_browser.py": "summary aggregates and downloads from the server",
+    "tests/e2e/test_planner_journey_in_browser.py": (
+        "summary aggregates and downloads from the server"
+    ),
     "tests/e2e/test_response_in_browser.py": "publishing a response and its notices in the server",
+    "tests/e2e/test_editor_journey_in_browser.py": (
+        "publishing a page in the server while the test posts comments to the same file"
+    ),
     "tests/e2e/test_notification_choices_in_browser.py": (
         "choices saved by the server read back by the test from the same database"
     ),

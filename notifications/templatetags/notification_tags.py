@@ -3,6 +3,8 @@
 from django import template
 from django.urls import reverse
 
+from comments.links import permalink
+
 register = template.Library()
 
 RESPONSE_KINDS = {"response", "reported", "commitment"}
@@ -23,5 +25,5 @@ def notice_path(notice):
     if notice.kind in RESPONSE_KINDS:
         return f"{url}#response"
     if notice.comment_id and notice.shows_comment:
-        return f"{url}#comment-{notice.comment_id}"
+        return permalink(notice.comment_id)
     return url

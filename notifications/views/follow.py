@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from comments.links import permalink
 from core.errors import ActionError, NotFound
 from core.throttles import FollowThrottle, check_write_rate
 from notifications import follows
@@ -63,7 +64,7 @@ def _consultation_url(consultation):
 def _thread_url(thread):
     if thread is None:
         return "/"
-    return f"{thread.consultation.get_url()}#comment-{thread.pk}"
+    return permalink(thread)
 
 
 @require_POST

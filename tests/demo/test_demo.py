@@ -233,7 +233,7 @@ def test_the_closed_consultations_page_shows_the_response_and_the_timeline(
     assert "Fichas técnicas y asesoría" in html and 'value="40"' in html
     # The discussion is there too, and the items link to its comments.
     linked = Comment.objects.filter(response_items__response__consultation=reported).first()
-    assert f'href="#comment-{linked.pk}"' in html and f'id="comment-{linked.pk}"' in html
+    assert f'href="/c/{linked.pk}/"' in html and f'id="comment-{linked.pk}"' in html
 
 
 @pytest.mark.django_db

@@ -95,7 +95,8 @@ def test_anyone_reads_the_response_and_its_commitments(reported_site, browser):
         assert axe_violations(tab) == []
 
         first = site["said"][0]
-        response.locator(f"a[href='#comment-{first.pk}']").click()
+        # The comment's permalink, which leads to its place in the thread.
+        response.locator(f"a[href$='/c/{first.pk}/']").click()
         tab.wait_for_url(lambda url: url.endswith(f"#comment-{first.pk}"))
         assert tab.locator(f"#comment-{first.pk}").is_visible()
     finally:

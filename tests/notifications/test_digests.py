@@ -158,8 +158,8 @@ def test_one_email_groups_the_day_by_consultation_with_quotes_and_links(
     assert "Que el presupuesto vaya a las escuelas." in body
     # Each comment's absolute link, and the consultation's.
     reply = anas_day["reply"].comment
-    assert f"{page_url(avenida, 'es-mx')}#comment-{reply.pk}" in body
-    assert f"{page_url(presupuesto, 'es-mx')}#comment-{anas_day['thread'].comment_id}" in body
+    assert f"{SITE}/c/{reply.pk}/" in body
+    assert f"{SITE}/c/{anas_day['thread'].comment_id}/" in body
     assert page_url(avenida, "es-mx") in body
     # Her preferences, and a link per topic that stops it.
     assert f"{SITE}/avisos/preferencias/" in body
@@ -205,7 +205,7 @@ def test_each_person_reads_it_in_their_language(ana, john, beto, avenida, now):
     # Links lead to the site in the reader's language.
     assert f"{SITE}/en/" in english.body
     assert f"{SITE}/en/" not in spanish.body
-    assert page_url(avenida, "en") + f"#comment-{reply_to_john.pk}" in english.body
+    assert f"{SITE}/en/c/{reply_to_john.pk}/" in english.body
     assert f"{SITE}/en/avisos/preferencias/" in english.body
     assert english.subject.startswith("Your day on Puente")
 
@@ -244,7 +244,7 @@ def test_a_comment_no_longer_shown_is_neither_quoted_nor_its_author_named(
     body = mail_to(ana).body
     assert "Carla Oculta" not in body
     assert "ocultaron" not in body and "quitaron" not in body
-    assert f"#comment-{hidden.pk}" not in body and f"#comment-{removed.pk}" not in body
+    assert f"/c/{hidden.pk}/" not in body and f"/c/{removed.pk}/" not in body
     assert "Un comentario que sigue publicado." in body
     assert "Ciclovía de la Avenida" not in body
     assert outcome.skipped == 2

@@ -125,9 +125,9 @@ def test_the_form_follows_a_thread_by_any_of_its_comments(page, ana, beto, threa
     deeper = post(beto, page, body="Otra más abajo.", question=None, parent=reply.pk)
     Follow.objects.all().delete()
     client = as_user(ana)
-    # Without `next`, back to the thread on its page.
+    # Without `next`, back to the thread on its page (its permalink).
     response = client.post(thread_form(deeper), {"following": "1"})
-    assert response["Location"] == f"{url_of(page)}#comment-{thread.pk}"
+    assert response["Location"] == f"{EN}/c/{thread.pk}/"
     assert states(ana) == {("thread", thread.pk): True}
     assert shown_messages(client, page) == [
         "You follow this thread. You will be told of new comments."
@@ -161,7 +161,7 @@ def test_next_goes_back_only_to_this_site(page, ana, thread):
         response = client.post(consultation_form(page), {"following": "1", "next": unsafe})
         assert response["Location"] == url_of(page)
         response = client.post(thread_form(thread), {"following": "1", "next": unsafe})
-        assert response["Location"] == f"{url_of(page)}#comment-{thread.pk}"
+        assert response["Location"] == f"{EN}/c/{thread.pk}/"
 
 
 def test_a_following_value_other_than_1_or_0_changes_nothing(page, ana):

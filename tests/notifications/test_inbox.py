@@ -107,7 +107,7 @@ def test_a_reply_is_listed_new_with_its_text_author_and_link_then_read(client, p
     assert '<strong class="badge">New</strong>' in source
     assert "Beto Respondón replied to your comment in “Parque Central”." in source
     assert "Beto Respondón wrote:" in source and "Y bancas a la sombra, por favor." in source
-    assert f'href="{url_of(page, EN)}#comment-{reply.pk}"' in source
+    assert f'href="{EN}/c/{reply.pk}/"' in source  # the reply's permalink
     # Marked read once shown, in one UPDATE.
     updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1 and "moderation_notice" in updates[0]
@@ -152,7 +152,7 @@ def test_a_reply_no_longer_shown_loses_its_text_author_and_anchor(
     assert "Someone replied to your comment in “Parque Central”; the reply is no longer shown." in (
         source
     )
-    assert f"#comment-{reply.pk}" not in source
+    assert f"/c/{reply.pk}/" not in source
     assert f'href="{url_of(page, EN)}"' in source
 
 

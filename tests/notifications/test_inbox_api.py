@@ -95,7 +95,7 @@ def test_the_list_in_the_requests_language(page, ana, replied):
         "read": False,
         "count": 1,
         "text": "Beto Respondón replied to your comment in “Parque Central”.",
-        "url": f"{url_of(page, EN)}#comment-{reply.pk}",
+        "url": f"{EN}/c/{reply.pk}/",
         "comment": {
             "id": reply.pk,
             "body": "Y bancas a la sombra, por favor.",

@@ -210,7 +210,7 @@ def test_a_published_comment_with_replies_reactions_themes_and_a_link(client, wo
     assert "alumbrado Movilidad" in found
     assert f"Comment {world.published.folio} on “Parques y alumbrado”" in found
     html = entry(html_of(client, world.ana), world.published)
-    assert f'href="{url_of(world.page)}#comment-{world.published.pk}"' in html
+    assert f'href="/en/c/{world.published.pk}/"' in html  # its permalink
     assert "No published response answers it yet." in found
 
 
@@ -229,7 +229,7 @@ def test_a_hidden_comment_shows_its_text_the_reason_the_note_and_the_appeal(clie
     assert "The moderator's note No trata de los parques." in found
     assert f'href="{reverse("notifications")}#appeal-{world.hidden.pk}"' in html
     # Not in its thread for anyone to read: no link to it.
-    assert f"#comment-{world.hidden.pk}" not in html
+    assert f"/c/{world.hidden.pk}/" not in html
 
 
 def test_an_appealed_comment_says_the_appeal_was_sent(client, world):
@@ -275,7 +275,7 @@ def test_a_held_comment_is_awaiting_review_with_its_reason(client, world):
     assert "The reason you were told Pre-moderation" in found
     assert "Un texto que espera revisión." in found
     # Its author sees it in its thread.
-    assert f"#comment-{world.held.pk}" in html
+    assert f"/c/{world.held.pk}/" in html
     assert "Appeal this decision" not in found
 
 
@@ -344,7 +344,7 @@ def test_an_unpublished_page_gets_no_links(client, world):
     world.respond()
     world.page.unpublish()
     html = entry(html_of(client, world.ana), world.published)
-    assert "#comment-" not in html and "#response-item-" not in html
+    assert "/c/" not in html and "#response-item-" not in html
     assert WILL_DO in html
 
 

@@ -349,10 +349,10 @@ def test_the_published_response_shows_with_links_to_the_comments(
     assert "<p>Gracias a quienes participaron.</p><p>Resumen.</p>" in html
     assert SAID in html and WILL_DO in html
     assert scene.question.text in html
-    assert f'href="#comment-{scene.a1.pk}"' in html
-    assert f'href="#comment-{scene.b1.pk}"' in html
+    assert f'href="/en/c/{scene.a1.pk}/"' in html  # the comments' permalinks
+    assert f'href="/en/c/{scene.b1.pk}/"' in html
     assert "Faltan luces en el parque del centro." in html
-    assert f'href="#comment-{scene.c1.pk}"' not in html
+    assert f'href="/en/c/{scene.c1.pk}/"' not in html
     assert '<li class="tag">Iluminación</li>' in html
     assert (
         f'<time datetime="{timezone.localtime(Response.objects.get().published_at):%Y-%m-%d}'
@@ -384,8 +384,8 @@ def test_a_comment_hidden_after_publication_drops_out_of_the_links(
     moderation_actions.do_decide(scene.moderator, scene.b1, action="hide", reason="abusive")
     comment_actions.do_delete_comment(scene.ana, scene.a1)
     html = public_html(client, scene.page)
-    assert f'href="#comment-{scene.b1.pk}"' not in html
-    assert f'href="#comment-{scene.a1.pk}"' not in html
+    assert f'href="/en/c/{scene.b1.pk}/"' not in html
+    assert f'href="/en/c/{scene.a1.pk}/"' not in html
     assert "Las farolas viejas gastan demasiado." not in html
     assert SAID in html
 
