@@ -9,12 +9,13 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.http import HttpRequest
 
+from core.identity import current_identity
+
 
 def site_name(request: HttpRequest | None = None) -> str:
-    """The name e-mails and pages sign with. The municipality's own name
-    (core.identity, a Wagtail setting) replaces this line once it lands:
-    `return current_identity(request).name`."""
-    return getattr(settings, "PUENTE_SITE_NAME", "") or "Puente"
+    """The name e-mails and pages sign with: the municipality's own (the
+    SiteIdentity setting), else PUENTE_SITE_NAME (core.identity)."""
+    return current_identity(request).name
 
 
 def site_url() -> str:

@@ -222,11 +222,15 @@ def do_post_comment(
 
 @transaction.atomic
 def do_edit_comment(user, comment, *, body):
+    """The author changes the text of a published comment. The comment
+    returned says whether a gate sent the edit for review
+    (`sent_for_review`), for the author to be told."""
     user = fresh_participant(user)
     if not is_participant(user):
         raise NotAllowed(refusal(user))
     now = timezone.now()
     comment = lock_comment(comment)
+    comment.sent_for_review = False
     if not rules.is_author(user, comment):
         raise NotAllowed(_("You can only edit your own comments."))
     if comment.status != CommentStatus.PUBLISHED:
@@ -239,8 +243,9 @@ def do_edit_comment(user, comment, *, body):
     CommentRevision.objects.create(comment=comment, body=comment.body, created=now)
     comment.body, comment.edited = body, now
     _save_change(comment, ["body", "edited"], "comment.updated")
-    for gate in hooks.gates():
-        gate.edited(comment, now)
+    # Every gate is told (no short circuit); any of them may have sent it for review.
+    reviewed = [gate.edited(comment, now) for gate in hooks.gates()]
+    comment.sent_for_review = any(reviewed)
     return comment
 
 

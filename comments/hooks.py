@@ -38,7 +38,10 @@ class CommentGate:
         thread are set)."""
 
     def edited(self, comment, now):
-        """Its author changed the text of a published `comment`."""
+        """Its author changed the text of a published `comment`. True when
+        this gate sent the edit to the moderators for review (the comment
+        stays shown until they decide), so that its author is told."""
+        return False
 
     def withdrawn(self, comment):
         """Its author deleted `comment` (a held one is deleted right after)."""

@@ -234,7 +234,19 @@ def edit_comment(request, comment_id):
         comment = _write(request, actions.do_edit_comment, request.user, comment, body=body)
     except ActionError as error:
         return _comment_refused(request, comment, error, form=f"edit-{comment.pk}", body=body)
-    return _comment_done(request, comment, _("Your comment was updated."))
+    return _comment_done(request, comment, _edited_text(comment))
+
+
+def _edited_text(comment):
+    """What editing did: updated, or updated and sent for review (honestly:
+    an edit a hold rule would have caught, a filtered word or too many
+    links, stays shown until a moderator decides)."""
+    if comment.sent_for_review:
+        return _(
+            "Your comment was updated. A moderator will review the change; "
+            "until then your comment stays visible."
+        )
+    return _("Your comment was updated.")
 
 
 @require_POST

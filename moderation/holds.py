@@ -20,8 +20,10 @@ class Holds(CommentGate):
 
     def edited(self, comment, now):
         hold = policy.hold_for_edit(comment.consultation, comment.body)
-        if hold is not None:
-            review_edit(comment, hold, now)
+        if hold is None:
+            return False
+        review_edit(comment, hold, now)
+        return True
 
     def withdrawn_all(self, comments):
         withdraw_all(comments)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comments import actions as comment_actions
-from comments import rules
+from comments import links, rules
 from comments.models import CommentStatus
 from core.errors import ActionError, Invalid, NotAllowed, NotFound, RateLimited
 from core.fragments import fragment, wants_fragment
@@ -38,7 +38,7 @@ def _comment(user, comment_id):
 
 
 def _at_comment(comment):
-    return redirect(f"{comment.consultation.get_url()}#comment-{comment.pk}")
+    return redirect(links.permalink(comment))
 
 
 def _flag_refusal(user, comment):

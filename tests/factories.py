@@ -100,8 +100,8 @@ def ensure_site():
 
     from accounts.roles import ensure_role_groups
 
-    ensure_role_groups()
     if HomePage.objects.exists():
+        ensure_role_groups()
         return home_page()
     Locale.objects.get_or_create(language_code="es-mx")
     root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
@@ -109,4 +109,6 @@ def ensure_site():
     Site.objects.update_or_create(
         is_default_site=True, defaults={"hostname": "localhost", "root_page": home}
     )
+    # After the root exists: the editors' group gets its page permissions on it.
+    ensure_role_groups()
     return home

@@ -12,7 +12,7 @@ from django.utils import formats, timezone, translation
 
 from comments import actions
 from comments.models import Comment, Reaction
-from moderation.models import FilteredWord, Flag
+from moderation.models import FilteredWord, Flag, Review
 
 FRAGMENT = {"HTTP_X_PUENTE_FRAGMENT": "1"}
 
@@ -304,6 +304,41 @@ def test_a_held_comment_deleted_in_place_is_gone(client, page, ana):
     assert response.status_code == 200
     assert f'data-gone="{held.pk}"' in response.content.decode()
     assert not Comment.objects.filter(pk=held.pk).exists()
+
+
+REVIEWED_EDIT = "A moderator will review the change; until then your comment stays visible."
+
+
+def test_an_edit_the_word_filter_sends_for_review_says_so(client, page, ana):
+    FilteredWord.objects.create(word="estúpido", language="es")
+    comment = say(ana, page, body="Primera versión")
+    client.force_login(ana)
+    url = f"/en/comentarios/{comment.pk}/editar/"
+    # A clean edit: updated, nothing more.
+    clean = client.post(url, {"body": "Segunda versión"}, **FRAGMENT)
+    assert clean.status_code == 200
+    assert "Your comment was updated." in clean.content.decode()
+    assert REVIEWED_EDIT not in clean.content.decode()
+    assert not Review.objects.filter(comment=comment).exists()
+
+    # With JavaScript: the card says the edit went to the moderators.
+    held = client.post(url, {"body": "Una versión estúpido"}, **FRAGMENT)
+    assert held.status_code == 200
+    html = held.content.decode()
+    assert f"Your comment was updated. {REVIEWED_EDIT}" in html
+    assert "Una versión estúpido" in html
+    review = Review.objects.get(comment=comment)
+    assert review.pending and review.hold_reason == "word"
+    comment.refresh_from_db()
+    assert comment.status == "published"
+
+    # Without JavaScript: next to the comment, and in the flash.
+    response = client.post(url, {"body": "Otra versión estúpido"})
+    assert response["Location"] == f"{en_url(page)}#comment-{comment.pk}"
+    card = re.search(
+        rf'id="comment-{comment.pk}".*?</article>', english_page(client, page), re.S
+    ).group(0)
+    assert f"Your comment was updated. {REVIEWED_EDIT}" in card
 
 
 def test_a_plain_reaction_says_so_at_the_comment(client, page, ana, beto):

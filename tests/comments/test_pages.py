@@ -174,9 +174,12 @@ def test_closed_consultation_shows_comments_but_no_forms(client, make_consultati
     assert 'class="comment-form"' not in html
 
 
-def test_anonymous_sees_a_sign_in_link_not_a_form(client, page):
+def test_anonymous_sees_sign_in_and_sign_up_links_not_a_form(client, page):
     html = html_of(client, page)
-    assert "Inicia sesión para comentar." in html
+    assert ">Inicia sesión</a> o <a" in html
+    assert ">crea una cuenta</a> para comentar." in html
+    # Both come back to the discussion they left.
+    assert html.count(f"?next={page.url}%23discussion-") >= 2
     assert 'name="body"' not in html
 
 

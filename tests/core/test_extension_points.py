@@ -24,6 +24,7 @@ WIRED = {
         "responses.context.response_context",
     ],
     "PUENTE_NOTICE_EXTRAS": ["moderation.notices.appeals"],
+    "PUENTE_HOME_PAGE_FIGURES": ["comments.figures.participation"],
 }
 SETTINGS_MODULES = ["config.settings.dev", "config.settings.test", "config.settings.production"]
 

@@ -124,6 +124,8 @@ def test_report_form_and_notices_pass_axe(site, browser, prefix):
         assert axe_violations(tab) == []
         tab.locator("#reason-spam").check()
         tab.locator(".flag-form button[type=submit]").click()
+        # The report's own page is a plain form (forms.js answers in place
+        # only on the consultation page): it goes back to the comment.
         tab.wait_for_url(lambda url: f"#comment-{comment.pk}" in url)
         assert tab.locator(".message--success").count() == 1
         assert axe_violations(tab) == []

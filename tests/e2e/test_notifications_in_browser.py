@@ -49,12 +49,15 @@ def test_a_reply_raises_the_count_live_and_leads_to_it(site, browser, prefix):
         expect(link.locator("[data-unread]")).to_be_hidden()
         beto.evaluate("window.__notReloaded = true")
 
-        # Ana replies through the plain form (the server publishes the count).
+        # Ana replies through the form (the server publishes the count); the
+        # reply appears in place under Beto's comment.
         sign_in(ana, base, "ana@example.com")
         ana.goto(f"{base}{prefix}{page.url}?reply={comment.pk}#form-reply-{comment.pk}")
         ana.fill(f"#body-reply-{comment.pk}", REPLY)
         ana.locator(f"#form-reply-{comment.pk} button[type=submit]").click()
-        ana.wait_for_url(lambda url: "#comment-" in url)
+        expect(ana.locator(f"#comment-{comment.pk} li.comment", has_text=REPLY)).to_have_count(
+            1, timeout=10_000
+        )
         reply = Comment.objects.get(parent=comment)
 
         # Beto's header counts it, without a reload, and says so politely.

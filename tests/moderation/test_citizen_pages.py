@@ -151,7 +151,7 @@ def test_a_report_is_recorded_and_returns_to_the_comment(client, page, comment, 
     client.force_login(beto)
     response = client.post(report_url(comment), {"reason": "abusive", "note": ""})
     assert response.status_code == 302
-    assert response["Location"] == f"{url_of(page)}#comment-{comment.pk}"
+    assert response["Location"] == f"/c/{comment.pk}/"
     flag = Flag.objects.get()
     assert (flag.comment, flag.user, flag.reason, flag.note) == (comment, beto, "abusive", "")
     review = Review.objects.get(comment=comment)
@@ -160,7 +160,7 @@ def test_a_report_is_recorded_and_returns_to_the_comment(client, page, comment, 
     ana_comment = post(comment.author, page, body="Segundo texto de Ana")
     messages_on(client, page)  # the first report's thanks, consumed
     response = client.post(report_url(ana_comment, EN), {"reason": "spam"})
-    assert response["Location"] == f"{url_of(page, EN)}#comment-{ana_comment.pk}"
+    assert response["Location"] == f"/en/c/{ana_comment.pk}/"
     assert messages_on(client, page) == [("success", "Thank you: the moderators will review it.")]
 
 
@@ -172,7 +172,7 @@ def test_own_comment_cannot_be_reported(client, page, comment, ana):
     ):
         response = request()
         assert response.status_code == 302
-        assert response["Location"] == f"{url_of(page, EN)}#comment-{comment.pk}"
+        assert response["Location"] == f"/en/c/{comment.pk}/"
         assert messages_on(client, page) == [("error", "You cannot flag your own comment.")]
     assert not Flag.objects.exists()
 
@@ -391,7 +391,7 @@ def test_notices_list_what_was_decided_and_are_marked_read(client, page, ana, de
     assert "A moderator hid your comment. Reason: Abusive or offensive." in source
     assert "The moderator's note: Cuida el tono." in source
     assert "A moderator removed your comment. Reason: Personal data." in source
-    assert f'href="{url_of(page, EN)}#comment-{hidden.pk}"' in source
+    assert f'href="/en/c/{hidden.pk}/"' in source
     # A removed comment is no longer shown: its notice leads to the page.
     assert f'href="{url_of(page, EN)}"' in source
     # A hidden comment's text is shown to its author; a removed one's is not.
