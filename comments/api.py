@@ -9,7 +9,11 @@ from rest_framework.views import APIView
 
 from comments import actions
 from comments.models import Comment, Stance
-from comments.serializers import CommentSerializer, PostedCommentSerializer
+from comments.serializers import (
+    CommentSerializer,
+    EditedCommentSerializer,
+    PostedCommentSerializer,
+)
 from comments.text import MAX_LENGTH
 from comments.threads import VISIBLE, current_cursor
 from core.api import ActionErrorsMixin, IdInput, IntegerInput, TextInput, errors, validated
@@ -129,13 +133,15 @@ class CommentEdit(serializers.Serializer):
 
 
 class CommentDetail(ActionErrorsMixin, APIView):
-    @extend_schema(request=CommentEdit, responses={200: CommentSerializer, **errors(400, 403, 404)})
+    @extend_schema(
+        request=CommentEdit, responses={200: EditedCommentSerializer, **errors(400, 403, 404)}
+    )
     def patch(self, request, comment_id):
         """Edit your own comment; the earlier text is kept for moderators."""
         comment = actions.access_comment(request.user, comment_id)
         body = validated(CommentEdit, request.data)["body"]
         comment = actions.do_edit_comment(request.user, comment, body=body)
-        return Response(CommentSerializer(comment).data)
+        return Response(EditedCommentSerializer(comment).data)
 
     @extend_schema(responses={204: None, **errors(403, 404)})
     def delete(self, request, comment_id):

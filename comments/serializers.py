@@ -67,6 +67,21 @@ class PostedCommentSerializer(CommentSerializer):
         fields = [*CommentSerializer.Meta.fields, "folio"]
 
 
+class EditedCommentSerializer(CommentSerializer):
+    """An edited comment as its author gets it back: whether the edit went to
+    the moderators for review (it stays published meanwhile)."""
+
+    sent_for_review = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text="True when the edit was sent to the moderators for review; the "
+        "comment stays published until they decide.",
+    )
+
+    class Meta(CommentSerializer.Meta):
+        fields = [*CommentSerializer.Meta.fields, "sent_for_review"]
+
+
 def reaction_counts(comment):
     return {
         "agree": comment.agree_count,

@@ -407,3 +407,17 @@ def test_the_page_gives_live_js_the_servers_date_format(client, page, ana):
     assert 'data-datetime-format="F j, Y, g:i A"' in html
     assert 'data-months="January|February|March|' in html
     assert 'data-time-zone="America/Mexico_City"' in html
+
+
+def test_the_api_tells_the_author_an_edit_went_for_review(client, page, ana):
+    FilteredWord.objects.create(word="estúpido", language="es")
+    comment = say(ana, page, body="Primera versión")
+    client.force_login(ana)
+    url = f"/api/v1/comments/{comment.pk}/"
+    clean = client.patch(url, {"body": "Segunda versión"}, content_type="application/json")
+    assert clean.status_code == 200
+    assert clean.json()["sent_for_review"] is False
+    reviewed = client.patch(url, {"body": "Una versión estúpido"}, content_type="application/json")
+    assert reviewed.status_code == 200
+    assert reviewed.json()["sent_for_review"] is True
+    assert reviewed.json()["status"] == "published"
