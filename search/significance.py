@@ -22,6 +22,7 @@ spelling comes from the sample."""
 
 from django.conf import settings
 
+from core.text import fold
 from search import health
 from search.backends import get_backend
 from search.backends.base import IndexMissing
@@ -31,6 +32,7 @@ from search.terms import (
     Term,
     TermGroup,
     sample_buckets,
+    words_of,
 )
 
 
@@ -45,6 +47,7 @@ def significant_terms(
     limit=8,
     min_count=MIN_COUNT,
     backend=None,
+    leave_out=None,
 ):
     """For each question id of `questions` (None among them: the whole
     consultation; `questions=None`: the whole consultation and every
@@ -61,7 +64,13 @@ def significant_terms(
     PUENTE_SUMMARY_TERMS_SAMPLE comments is ranked from a sample of about
     that many (see the module's docstring); each term's count and
     background are exact. Four requests to the backend, whatever the number
-    of questions. Raises IndexUnavailable, or IndexRebuilding when the
+    of questions.
+
+    A scope's own words are left out, since they say nothing the planner
+    does not know: the consultation's title's, and a question's text's for
+    that question (a phrase goes when all its words do). `leave_out` maps
+    each scope to those texts; by default they are read from the database
+    (one query). Raises IndexUnavailable, or IndexRebuilding when the
     index was lost (search/health.py): no terms would be untrue."""
     backend = backend or get_backend()
     health.ensure_ready(backend)
@@ -70,6 +79,9 @@ def significant_terms(
     scopes = list(dict.fromkeys(questions))
     if not scopes:
         return {}
+    if leave_out is None:
+        leave_out = own_texts(consultation_id, scopes)
+    left_out = {scope: words_of(leave_out.get(scope, ())) for scope in scopes}
     sample = settings.PUENTE_SUMMARY_TERMS_SAMPLE
     filters = {"consultation": consultation_id, "section": section, "tag": tag}
     filters |= {"since": since, "until": until}
@@ -116,7 +128,9 @@ def significant_terms(
     for scope in scopes:
         where = "site" if scope is None else "consultation"
         share = sizes[scope] / sizes[where] if sizes[where] else 1
-        chosen[scope] = _most_significant(found[scope], behind.get(where), share, limit)
+        chosen[scope] = _most_significant(
+            found[scope], behind.get(where), share, limit, left_out[scope]
+        )
     # 4. Exact counts of the chosen terms, in their scopes and backgrounds.
     return _exactly(backend, filters, scopes, buckets, chosen)
 
@@ -131,14 +145,39 @@ def _question_ids(consultation_id):
     )
 
 
-def _most_significant(scope, background, share, limit):
-    """[(key, score)], the best first, from the samples' counts. `share`: the
-    scope's size over the background's (1: the background is the scope, and
-    the score the frequency)."""
+def own_texts(consultation_id, scopes):
+    """{scope: [the consultation's title, and the question's text for a
+    question]}: the texts whose words a scope's terms leave out."""
+    from consultations.models import ConsultationPage, ConsultationQuestion
+
+    rows = list(
+        ConsultationQuestion.objects.filter(page_id=consultation_id).values_list(
+            "pk", "text", "page__title"
+        )
+    )
+    if rows:
+        title = rows[0][2]
+    else:
+        title = (
+            ConsultationPage.objects.filter(pk=consultation_id)
+            .values_list("title", flat=True)
+            .first()
+        )
+    texts = {pk: text for pk, text, _title in rows}
+    return {scope: [title or "", texts.get(scope, "")] for scope in scopes}
+
+
+def _most_significant(scope, background, share, limit, left_out=frozenset()):
+    """[(key, score)], the best first, from the samples' counts, without the
+    keys all of whose words are `left_out`. `share`: the scope's size over
+    the background's (1: the background is the scope, and the score the
+    frequency)."""
     if background is None or not scope.counts:
         return []
     scored = []
     for key, count in scope.counts.items():
+        if left_out and all(word in left_out for word in key.split(" ")):
+            continue
         subset = count / scope.total
         if share >= 1:
             score = subset
@@ -216,13 +255,30 @@ def _exactly(backend, filters, scopes, buckets, chosen):
         # Ties in score by the exact count, then the key.
         terms.sort(key=lambda item: (-item[0], -item[1], item[2]))
         result[scope] = [
-            Term(text=_shown(key, spelled.get(key)), count=count, background=behind, score=score)
+            Term(
+                text=_shown(key, spelled.get(key)),
+                count=count,
+                background=behind,
+                score=score,
+                key=key,
+            )
             for score, count, key, behind in terms
         ]
     return result
 
 
 def _shown(key, forms):
+    """The spelling most comments used for a key: of the words it stands
+    for ("proyecto", "proyectos"), the one most comments wrote whatever its
+    accents, then its accented spelling if any comment used one (ties:
+    the first in code point order); the key when nothing was written."""
     if not forms:
         return key
-    return min(forms.items(), key=lambda item: (-item[1], item[0]))[0]
+    by_word = {}
+    for form, count in forms.items():
+        by_word.setdefault(fold(form), {})[form] = count
+    _total, _word, spellings = min(
+        ((sum(counts.values()), word, counts) for word, counts in by_word.items()),
+        key=lambda item: (-item[0], item[1]),
+    )
+    return min(spellings.items(), key=lambda item: (fold(item[0]) == item[0], -item[1], item[0]))[0]

@@ -5,22 +5,30 @@ A comment's summary terms (`summary_terms`) are its words, lowercased, with
 Spanish and English stop words (search/stopwords.py), numbers, words of one
 or two letters and URLs left out, plus its phrases: two kept words next to
 each other within a sentence (stop words between them do not separate them,
-punctuation does). Each term is keyed by its folded spelling, so
-"participación" and "participacion" count as one; the accented spelling a
-comment used is kept beside the key to show it.
+punctuation does). Each term is keyed by the Snowball stem of its folded
+spelling, so "proyecto", "proyectos" and "Proyectos" count as one term, and
+"participación" and "participacion" too; the stemmer is the comment's
+language's (English when the comment has more English stop words than
+Spanish ones, Spanish otherwise). The spelling a comment used is kept
+beside the key, and the summary shows the spelling most comments used.
 
 search/significance.py ranks them (which terms a group says more often
-than its background)."""
+than its background). Changing the keys changes what the indexes hold: run
+`manage.py search_rebuild` after."""
 
 import math
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+import snowballstemmer
+
 from core.text import fold
 from search.stopwords import ALL as STOP_WORDS
+from search.stopwords import ENGLISH, SPANISH
 
 # A term must be in at least this many comments of its scope, so one odd
 # comment cannot top the list.
@@ -38,6 +46,9 @@ MAX_TERM_LENGTH = 2 * MAX_WORD_LENGTH + 1
 BUCKETS = 1024
 
 STOP = frozenset(fold(word) for word in STOP_WORDS)
+# The stop words of one language only: what tells a comment's language.
+SPANISH_ONLY = frozenset(fold(word) for word in SPANISH) - frozenset(fold(w) for w in ENGLISH)
+ENGLISH_ONLY = frozenset(fold(word) for word in ENGLISH) - frozenset(fold(w) for w in SPANISH)
 
 TOKEN = re.compile(
     r"(?P<link>(?:https?://|www\.)\S+|[^\s@]+@[^\s@]+\.\w+)"
@@ -47,18 +58,23 @@ TOKEN = re.compile(
 
 
 def summary_terms(text):
-    """The text's term keys, each with the accented spelling the text first
-    gave it ("" when the text only wrote it as its key):
-    {"participacion": "participación", "transporte publico": "transporte público",
-    "calle": ""}."""
+    """The text's term keys (stems), each with the spelling the text first
+    gave it, lowercased (an accented spelling of the same word given later
+    takes its place): {"particip": "participación", "transport public":
+    "transporte público", "call": "calles"}."""
+    tokens = [
+        (match.lastgroup, match.group())
+        for match in TOKEN.finditer(unicodedata.normalize("NFKC", text or ""))
+    ]
+    language = _language(token for kind, token in tokens if kind == "word")
     found = {}
     previous = None  # the last kept word of the current sentence: (key, form)
-    for match in TOKEN.finditer(unicodedata.normalize("NFKC", text or "")):
-        if match.lastgroup != "word":
+    for kind, token in tokens:
+        if kind != "word":
             # A link, an address or punctuation ends the sentence.
             previous = None
             continue
-        word = _word(match.group())
+        word = _word(token, language)
         if word is SKIP:
             continue
         if word is BREAK:
@@ -70,6 +86,39 @@ def summary_terms(text):
             _keep(found, f"{previous[0]} {key}", f"{previous[1]} {form}")
         previous = word
     return found
+
+
+def words_of(texts):
+    """The word keys (stems, no phrases) of some texts: a question's own
+    words, which its summary leaves out."""
+    return {key for text in texts for key in summary_terms(text) if " " not in key}
+
+
+def _language(words):
+    """The comment's language: "en" when more of the words are English-only
+    stop words than Spanish-only ones, else "es" (the site's first one)."""
+    return "en" if sum(map(_side, words)) > 0 else "es"
+
+
+@lru_cache(maxsize=100_000)
+def _side(word):
+    """1 for an English-only stop word, -1 for a Spanish-only one, else 0."""
+    folded = fold(word.replace("’", "'"))
+    return (folded in ENGLISH_ONLY) - (folded in SPANISH_ONLY)
+
+
+_local = threading.local()
+
+
+def _stem(word, language):
+    # Snowball stemmer objects keep state while stemming: one per thread.
+    stemmers = getattr(_local, "stemmers", None)
+    if stemmers is None:
+        stemmers = _local.stemmers = {
+            "es": snowballstemmer.stemmer("spanish"),
+            "en": snowballstemmer.stemmer("english"),
+        }
+    return stemmers[language].stemWord(word)
 
 
 SKIP, BREAK = object(), object()
@@ -89,27 +138,30 @@ def sample_buckets(size, sample):
 
 
 @lru_cache(maxsize=100_000)
-def _word(token):
-    """(key, form) of a word to keep; SKIP for a stop word or one too short
-    or too long to mean anything; BREAK for a number, which is content we
-    do not count and so separates the words around it ("10am", "3er" too)."""
+def _word(token, language="es"):
+    """(key, form) of a word to keep: its stem in `language` and its
+    lowercased spelling; SKIP for a stop word or one too short or too long
+    to mean anything; BREAK for a number, which is content we do not count
+    and so separates the words around it ("10am", "3er" too)."""
     form = token.replace("’", "'").casefold()
     if fold(form) in STOP:
         return SKIP
     if form.endswith("'s"):
         form = form[:-2]
-    key = fold(form)
-    if key[0].isdigit():
+    folded = fold(form)
+    if folded[0].isdigit():
         return BREAK
-    if len(key) <= 2 or key in STOP or len(key) > MAX_WORD_LENGTH:
+    if len(folded) <= 2 or folded in STOP or len(folded) > MAX_WORD_LENGTH:
         return SKIP
-    return key, form
+    return _stem(folded, language), form
 
 
 def _keep(found, key, form):
-    accented = form if form != key else ""
-    if not found.get(key):
-        found[key] = accented
+    """The first spelling of a key, unless a later one is the same word
+    with its accents."""
+    first = found.get(key)
+    if first is None or (first == fold(first) and fold(form) == first and form != first):
+        found[key] = form
 
 
 @dataclass(frozen=True)
@@ -145,7 +197,8 @@ class TermCounts:
 
 @dataclass(frozen=True)
 class Term:
-    text: str  # what to show: a word or a two-word phrase, accented if written so
+    text: str  # what to show: a word or a two-word phrase, as most comments spelled it
     count: int  # published comments in the scope containing it
     background: int  # published comments in the background containing it
     score: float  # significance (higher first)
+    key: str = ""  # the stems it stands for ("proyect", "transport public")

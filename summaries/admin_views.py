@@ -5,12 +5,13 @@ files. Thin: parse, call, render."""
 
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from comments.models import CommentStatus
@@ -22,6 +23,10 @@ from summaries import charts, export
 from summaries.forms import SummaryFilterForm
 from summaries.rules import can_read_summary
 from summaries.summary import summarise
+
+# Tables with more rows than this are folded away in a <details> the
+# planner opens (the chart above shows their shape).
+LONG_TABLE = 15
 
 
 class SummaryReadersOnly(RestrictedTo):
@@ -90,26 +95,33 @@ class SummaryView(SummaryPage):
             unavailable=self.unavailable,
             charts=summary_charts(self.summary) if self.summary else {},
             query=f"?{query}" if query else "",
+            long_table=LONG_TABLE,
         )
         return context
 
 
+def per_day_description(summary):
+    """The per-day chart's text alternative, its numbers in words."""
+    p = summary.participation
+    total, days = p.comments + p.replies, len(summary.per_day)
+    most = max((d.total for d in summary.per_day), default=0)
+    counted = ngettext(
+        "%(total)s published comment or reply", "%(total)s published comments and replies", total
+    ) % {"total": total}
+    over = ngettext("over %(days)s day", "over %(days)s days", days) % {"days": days}
+    busiest = _("the busiest day had %(most)s.") % {"most": most}
+    return f"{counted} {over}; {busiest}"
+
+
 def summary_charts(summary):
-    p, s = summary.participation, summary.stance
+    s = summary.stance
     return {
         "per_day": charts.columns(
             "chart-per-day",
             _("Comments and replies per day"),
-            _(
-                "%(total)s published comments and replies over %(days)s days; "
-                "the busiest day had %(most)s."
-            )
-            % {
-                "total": p.comments + p.replies,
-                "days": len(summary.per_day),
-                "most": max((d.total for d in summary.per_day), default=0),
-            },
-            [(d.day.strftime("%d/%m"), d.total) for d in summary.per_day],
+            per_day_description(summary),
+            [(d.day.strftime("%d/%m"), (d.comments, d.replies)) for d in summary.per_day],
+            series=[_("Comments"), _("Replies")],
         ),
         "anchors": charts.horizontal(
             "chart-anchors",
@@ -120,13 +132,9 @@ def summary_charts(summary):
         "stance": charts.stacked(
             "chart-stance",
             _("Reactions"),
-            _("%(agree)s agree, %(disagree)s disagree, %(passes)s pass.")
+            _("Agree: %(agree)s; disagree: %(disagree)s; pass: %(passes)s.")
             % {"agree": s.agree, "disagree": s.disagree, "passes": s.passes},
-            [
-                (_("Agree"), s.agree, "agree"),
-                (_("Disagree"), s.disagree, "disagree"),
-                (_("Pass"), s.passes, "pass"),
-            ],
+            [(_("Agree"), s.agree), (_("Disagree"), s.disagree), (_("Pass"), s.passes)],
         ),
         "themes": charts.horizontal(
             "chart-themes",
@@ -144,10 +152,12 @@ def summary_charts(summary):
 
 
 class ExportView(SummaryReadersOnly, View):
-    """The summary with the page's filters as a CSV or XLSX file."""
+    """The summary with the page's filters as a ZIP of CSV files (one per
+    table) or an XLSX workbook. The former single-CSV address, export.csv,
+    sends to the ZIP with the same filters, so old links still download."""
 
     formats = {
-        "csv": ("text/csv; charset=utf-8", export.as_csv),
+        "zip": ("application/zip", export.as_zip),
         "xlsx": (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             export.as_xlsx,
@@ -156,6 +166,10 @@ class ExportView(SummaryReadersOnly, View):
 
     @method_decorator(limit_exports)
     def get(self, request, consultation_id, file_format):
+        if file_format == "csv":
+            query = request.GET.urlencode()
+            url = reverse("summaries_admin:export", args=[consultation_id, "zip"])
+            return redirect(f"{url}?{query}" if query else url)
         if file_format not in self.formats:
             raise Http404
         try:

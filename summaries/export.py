@@ -1,9 +1,15 @@
-"""A summary as tables, for the CSV and XLSX files planners download: the
-same figures as the page, in the same order, one table per part."""
+"""A summary as tables, for the files planners download: the same figures
+as the page, in the same order, one table per part. The CSV download is a
+ZIP with one file per table (each one header row, then its rows: what a
+spreadsheet or a script reads without cutting it apart); the XLSX one sheet
+per table, days as date cells and links clickable. Links are absolute
+(summaries/summary.py `absolute_url`)."""
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
+from datetime import date
 
 import xlsxwriter
 from django.utils.translation import gettext as _
@@ -14,8 +20,18 @@ from summaries.opendata import safe_cell
 @dataclass
 class Table:
     name: str
+    # The table's file in the ZIP, without ".csv": the same in every language.
+    file: str
     headers: list
     rows: list
+    # Written in a sheet with no rows, so that no sheet is blank.
+    empty: str = ""
+
+
+class Link(str):
+    """A cell holding an address: a hyperlink in the XLSX."""
+
+    __slots__ = ()
 
 
 def tables(summary):
@@ -28,7 +44,7 @@ def tables(summary):
     def comment_rows(label, refs):
         return [
             [label, r.id, r.excerpt, r.author, r.anchor, r.agree, r.disagree, r.passes,
-             r.replies, r.url]
+             r.replies, Link(r.url) if r.url else ""]
             for r in refs
         ]  # fmt: skip
 
@@ -44,6 +60,7 @@ def tables(summary):
     return [
         Table(
             _("Overview"),
+            "overview",
             [_("Figure"), _("Value")],
             [
                 [_("Comments"), p.comments],
@@ -65,11 +82,14 @@ def tables(summary):
         ),
         Table(
             _("Per day"),
+            "daily",
             [_("Day"), _("Comments"), _("Replies")],
-            [[d.day.isoformat(), d.comments, d.replies] for d in summary.per_day],
+            [[d.day, d.comments, d.replies] for d in summary.per_day],
+            _("The consultation has not opened yet."),
         ),
         Table(
             _("Questions and sections"),
+            "questions_and_sections",
             [
                 _("Kind"),
                 _("Question or section"),
@@ -93,14 +113,18 @@ def tables(summary):
                 ]
                 for a in summary.anchors
             ],
+            _("The consultation has no question or section."),
         ),  # fmt: skip
         Table(
             _("Themes"),
+            "themes",
             [_("Theme"), _("Comments")],
             [[theme.name, theme.count] for theme in summary.themes],
+            _("No comment has a theme yet."),
         ),
         Table(
             _("Significant terms"),
+            "terms",
             [_("Question"), _("Term"), _("Comments"), _("Score")],
             [[_("Whole consultation"), t.text, t.count, round(t.score, 3)] for t in summary.terms]
             + [
@@ -108,48 +132,87 @@ def tables(summary):
                 for anchor in summary.questions
                 for t in anchor.terms
             ],
+            _("No term stands out yet."),
         ),
         Table(
             _("Moderation by reason"),
+            "moderation_by_reason",
             [_("Reason"), _("Flags"), _("Flagged comments")],
             [[str(r.label), r.flags, r.comments] for r in m.by_reason],
+            _("No comment in these figures was flagged."),
         ),
-        Table(_("Comments named"), comment_headers, named),
+        Table(
+            _("Comments named"),
+            "comments",
+            comment_headers,
+            named,
+            _("No published comment yet."),
+        ),
     ]
 
 
-def as_csv(summary):
-    """Every table one after another: its name, its headers, its rows and an
-    empty line. UTF-8 with a byte order mark, which spreadsheets in Spanish
-    need to read accents right."""
+def _csv(table):
+    """One table as CSV: UTF-8 with a byte order mark, which spreadsheets in
+    Spanish need to read accents right; one header row, then the rows (a
+    table with no rows is its header alone)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    for table in tables(summary):
-        writer.writerow([table.name])
-        writer.writerow(table.headers)
-        writer.writerows([safe_cell(value) for value in row] for row in table.rows)
-        writer.writerow([])
+    writer.writerow(table.headers)
+    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
     return out.getvalue().encode("utf-8")
+
+
+def _csv_cell(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_cell(value)
+
+
+def as_zip(summary):
+    """A ZIP of one CSV file per table, named by `Table.file`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table in tables(summary):
+            archive.writestr(f"{table.file}.csv", _csv(table))
+    return out.getvalue()
 
 
 def as_xlsx(summary):
     """One sheet per table. Text is written as text (write_string), so no
-    comment can become a formula."""
+    comment can become a formula; days as dates, links as hyperlinks. A
+    table with no rows gets a line saying why, never a blank sheet."""
     out = io.BytesIO()
     workbook = xlsxwriter.Workbook(out, {"in_memory": True})
     bold = workbook.add_format({"bold": True})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    italic = workbook.add_format({"italic": True})
     for table in tables(summary):
         # Sheet names: at most 31 characters, some characters forbidden.
         name = "".join(c for c in table.name if c not in "[]:*?/\\")[:31]
         sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, table.headers, bold)
+        if not table.rows:
+            sheet.write_string(1, 0, table.empty, italic)
         for row_number, row in enumerate(table.rows, start=1):
             for column, value in enumerate(row):
-                if isinstance(value, str):
-                    sheet.write_string(row_number, column, value)
-                else:
-                    sheet.write_number(row_number, column, value)
+                _write(sheet, row_number, column, value, day)
         sheet.freeze_panes(1, 0)
+        sheet.autofit()
     workbook.close()
     return out.getvalue()
+
+
+def _write(sheet, row, column, value, day):
+    if isinstance(value, Link):
+        # write_url refuses an address it cannot store (over 2,079
+        # characters); the text then stays, unlinked.
+        if sheet.write_url(row, column, value, string=value) >= 0:
+            return
+        sheet.write_string(row, column, value)
+    elif isinstance(value, str):
+        sheet.write_string(row, column, value)
+    elif isinstance(value, date):
+        sheet.write_datetime(row, column, value, day)
+    else:
+        sheet.write_number(row, column, value)

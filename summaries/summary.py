@@ -11,6 +11,7 @@ participation; the comments moderation took out show in its own figures."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import Least, RowNumber, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual
@@ -206,8 +207,8 @@ class Summary:
 
 
 def summarise(scope, *, request=None, now=None, terms_backend=None):
-    """The summary of `scope`. `request` makes the comment links absolute to
-    its site, as Wagtail's page URLs are."""
+    """The summary of `scope`. Comment links are absolute: to the request's
+    host when there is a request, else to SITE_URL."""
     now = now or timezone.now()
     published = scope.published()
     participation, stance, moderation = _totals(scope)
@@ -446,10 +447,14 @@ def _moderation_by_reason(scope, moderation):
 
 
 def _terms(scope, summary, backend):
-    """Significant terms for the whole scope and for each question listed."""
+    """Significant terms for the whole scope and for each question listed,
+    without the words of the consultation's title and of the question."""
     from search.significance import significant_terms
 
     questions = [anchor.id for anchor in summary.questions]
+    # The title's words and each question's own say nothing new.
+    title = scope.consultation.title
+    leave_out = {None: [title]} | {anchor.id: [title, anchor.label] for anchor in summary.questions}
     found = significant_terms(
         scope.consultation.pk,
         questions=[None, *questions],
@@ -458,6 +463,7 @@ def _terms(scope, summary, backend):
         since=scope.since,
         until=scope.until,
         backend=backend,
+        leave_out=leave_out,
     )
     summary.terms = found.get(None, [])
     for anchor in summary.questions:
@@ -476,7 +482,7 @@ def _name_comments(summary, request):
         consultation = summary.scope.consultation
         labels = {("q", q.pk): q.text for q in consultation.ordered_questions}
         labels.update({("s", s.pk): s.heading for s in consultation.ordered_sections})
-        page_url = consultation.get_url(request=request) or ""
+        page_url = absolute_url(consultation.get_url(request=request), request)
         comments = Comment.objects.filter(pk__in=wanted, status=CommentStatus.PUBLISHED)
         for comment in comments.select_related("author"):
             refs[comment.pk] = CommentRef(
@@ -494,6 +500,17 @@ def _name_comments(summary, request):
             )
     for ids in lists:
         ids[:] = [refs[pk] for pk in ids if pk in refs]
+
+
+def absolute_url(url, request=None):
+    """`url` with its scheme and host: the request's when there is one, else
+    the site's address (SITE_URL), so a link copied out of a file or a
+    spreadsheet still opens. "" stays "" (a page not routable)."""
+    if not url or "://" in url:
+        return url or ""
+    if request is not None:
+        return request.build_absolute_uri(url)
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + url
 
 
 def excerpt(body, length=EXCERPT_LENGTH):

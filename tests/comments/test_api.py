@@ -592,7 +592,8 @@ def test_patch_by_the_author(consultation, post, ana):
     response = send(as_user(ana), "patch", comment_url(comment), {"body": "Versión dos."})
     assert response.status_code == 200
     data = response.json()
-    assert set(data) == COMMENT_KEYS
+    assert set(data) == COMMENT_KEYS | {"sent_for_review"}
+    assert data["sent_for_review"] is False
     assert data["body"] == "Versión dos." and data["edited"] is not None
     assert list(comment.revisions.values_list("body", flat=True)) == ["Versión uno."]
 

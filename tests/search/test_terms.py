@@ -14,7 +14,15 @@ from accounts.roles import CITIZEN
 from comments.models import Comment, CommentStatus
 from search.backends import get_backend
 from search.significance import jlh, significant_terms
-from search.terms import BUCKETS, MIN_COUNT, Term, bucket, sample_buckets, summary_terms
+from search.terms import (
+    BUCKETS,
+    MIN_COUNT,
+    Term,
+    bucket,
+    sample_buckets,
+    summary_terms,
+    words_of,
+)
 from tests.factories import (
     ConsultationIndexPageFactory,
     ConsultationPageFactory,
@@ -129,6 +137,13 @@ def dataset(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+def terms_of(*args, **kwargs):
+    """significant_terms, leaving no word out unless told (the tests of
+    what is left out say so)."""
+    kwargs.setdefault("leave_out", {})
+    return significant_terms(*args, **kwargs)
+
+
 def shown(terms):
     return [(term.text, term.count, term.background) for term in terms]
 
@@ -136,13 +151,18 @@ def shown(terms):
 # What a comment's terms are.
 
 
+def spelled(text):
+    """A text's terms as the words it wrote them in."""
+    return set(summary_terms(text).values())
+
+
 def test_words_are_lowercased_and_stop_words_removed_in_both_languages():
-    assert set(summary_terms("El transporte de la ciudad")) == {
+    assert spelled("El transporte de la ciudad") == {
         "transporte",
         "ciudad",
         "transporte ciudad",
     }
-    assert set(summary_terms("We need THE bike lanes")) == {
+    assert spelled("We need THE bike lanes") == {
         "need",
         "bike",
         "lanes",
@@ -153,38 +173,49 @@ def test_words_are_lowercased_and_stop_words_removed_in_both_languages():
     assert summary_terms("the and of to in is it that was for on are with") == {}
 
 
+def test_words_are_keyed_by_their_stem_in_the_comments_language():
+    # Spanish: singular and plural, with and without accents, one key.
+    assert summary_terms("Los proyectos") == {"proyect": "proyectos"}
+    assert summary_terms("El proyecto") == {"proyect": "proyecto"}
+    assert set(summary_terms("la participación")) == set(summary_terms("PARTICIPACIONES"))
+    assert set(summary_terms("ciclovías")) == set(summary_terms("la ciclovia"))
+    # English when the comment has more English stop words than Spanish ones.
+    assert summary_terms("The parks") == {"park": "parks"}
+    assert summary_terms("A park for the kids") == {
+        "park": "park", "kid": "kids", "park kid": "park kids"
+    }  # fmt: skip
+    assert words_of(["¿Qué opinas de los proyectos?"]) == {"opin", "proyect"}
+
+
 def test_accents_fold_into_one_key_and_the_accented_spelling_is_kept():
-    assert summary_terms("Participación") == {"participacion": "participación"}
-    assert summary_terms("participacion") == {"participacion": ""}
-    # The first accented spelling wins, wherever it comes.
-    assert summary_terms("participacion y PARTICIPACIÓN") == {"participacion": "participación"}
+    assert summary_terms("Participación") == {"particip": "participación"}
+    assert summary_terms("participacion") == {"particip": "participacion"}
+    # An accented spelling of the same word wins, wherever it comes.
+    assert summary_terms("participacion y PARTICIPACIÓN") == {"particip": "participación"}
     # Stop words are stopped with or without their accents.
     assert summary_terms("está esta más mas") == {}
 
 
 def test_numbers_short_words_and_links_are_left_out():
     assert summary_terms("2024 10am 3er ok tv ya") == {}
-    assert summary_terms("Ver https://example.org/plan?x=1 www.example.org vecina@example.org") == {
-        "ver": ""
-    }
+    assert spelled("Ver https://example.org/plan?x=1 www.example.org vecina@example.org") == {"ver"}
     # Letters and digits together are a word when they start with a letter.
-    assert summary_terms("covid19") == {"covid19": ""}
+    assert spelled("covid19") == {"covid19"}
 
 
 def test_phrases_join_kept_words_within_a_sentence_only():
-    terms = summary_terms("El transporte público del centro. Seguridad, vigilancia")
-    assert "transporte publico" in terms
+    terms = spelled("El transporte público del centro. Seguridad, vigilancia")
+    assert "transporte público" in terms
     # Stop words between two kept words do not separate them.
-    assert "publico centro" in terms
+    assert "público centro" in terms
     # Punctuation does, and so does a number.
     assert "centro seguridad" not in terms
     assert "seguridad vigilancia" not in terms
-    assert "linea metro" not in summary_terms("línea 5 del metro")
-    assert terms["transporte publico"] == "transporte público"
+    assert "línea metro" not in spelled("línea 5 del metro")
 
 
 def test_english_contractions_and_possessives():
-    assert set(summary_terms("Don't close the city's parks")) == {
+    assert spelled("Don't close the city's parks") == {
         "close",
         "city",
         "parks",
@@ -194,7 +225,7 @@ def test_english_contractions_and_possessives():
 
 
 def test_a_term_counts_once_per_comment():
-    assert summary_terms("parque parque parque") == {"parque": ""}
+    assert summary_terms("parque parques parque") == {"parqu": "parque"}
 
 
 def test_sample_buckets():
@@ -218,9 +249,7 @@ def test_jlh_is_zero_unless_more_frequent_than_the_background():
 
 def test_each_question_gets_its_own_terms(dataset, backend):
     q0, q1, q2 = (dataset.question("A", n) for n in range(3))
-    found = significant_terms(
-        dataset.consultations["A"].pk, questions=[q0, q1, q2], backend=backend
-    )
+    found = terms_of(dataset.consultations["A"].pk, questions=[q0, q1, q2], backend=backend)
     assert set(found) == {q0, q1, q2}
     # Public transport: 4 of the question's 5 comments, 4 of A's 17.
     assert shown(found[q0]) == [
@@ -235,7 +264,7 @@ def test_each_question_gets_its_own_terms(dataset, backend):
 
 
 def test_the_whole_consultation_against_the_site(dataset, backend):
-    found = significant_terms(dataset.consultations["A"].pk, questions=[None], backend=backend)
+    found = terms_of(dataset.consultations["A"].pk, questions=[None], backend=backend)
     assert list(found) == [None]
     # Every term is A's alone, so the score follows the count; ties by text.
     assert shown(found[None]) == [
@@ -253,7 +282,7 @@ def test_the_whole_consultation_against_the_site(dataset, backend):
 
 def test_all_questions_by_default(dataset, backend):
     page = dataset.consultations["A"]
-    found = significant_terms(page.pk, limit=2, backend=backend)
+    found = terms_of(page.pk, limit=2, backend=backend)
     assert list(found) == [None, *(question.pk for question in page.ordered_questions)]
     assert [term.text for term in found[None]] == ["centro", "inundaciones"]
     assert [term.text for term in found[dataset.question("A", 1)]] == ["inundaciones", "drenaje"]
@@ -262,12 +291,10 @@ def test_all_questions_by_default(dataset, backend):
 def test_limit_and_minimum_count(dataset, backend):
     q0 = dataset.question("A", 0)
     page = dataset.consultations["A"].pk
-    assert len(significant_terms(page, questions=[q0], limit=1, backend=backend)[q0]) == 1
+    assert len(terms_of(page, questions=[q0], limit=1, backend=backend)[q0]) == 1
     # "centro" is in two of the question's comments: only with a lower minimum.
-    assert "centro" not in {
-        t.text for t in significant_terms(page, questions=[q0], backend=backend)[q0]
-    }
-    lower = significant_terms(page, questions=[q0], min_count=2, limit=20, backend=backend)[q0]
+    assert "centro" not in {t.text for t in terms_of(page, questions=[q0], backend=backend)[q0]}
+    lower = terms_of(page, questions=[q0], min_count=2, limit=20, backend=backend)[q0]
     assert ("centro", 2, 5) in shown(lower)
     # Fewer comments than the minimum: nothing.
     assert MIN_COUNT == 3
@@ -275,7 +302,7 @@ def test_limit_and_minimum_count(dataset, backend):
 
 def test_unpublished_comments_never_count(dataset, backend):
     q0 = dataset.question("A", 0)
-    found = significant_terms(
+    found = terms_of(
         dataset.consultations["A"].pk, questions=[q0, None], min_count=1, limit=100, backend=backend
     )
     for terms in found.values():
@@ -286,7 +313,7 @@ def test_unpublished_comments_never_count(dataset, backend):
 
 def test_one_question_consultation_falls_back_to_frequency(dataset, backend):
     question = dataset.question("B", 0)
-    found = significant_terms(dataset.consultations["B"].pk, backend=backend)
+    found = terms_of(dataset.consultations["B"].pk, backend=backend)
     # The question's background is the consultation, the same comments.
     assert shown(found[question]) == [
         ("participativo", 3, 3),
@@ -294,32 +321,34 @@ def test_one_question_consultation_falls_back_to_frequency(dataset, backend):
         ("presupuesto participativo", 3, 3),
     ]
     assert [term.score for term in found[question]] == [1.0, 1.0, 1.0]
-    # Against the site, B's own words stand out.
-    assert [term.text for term in found[None]] == [
-        "participativo",
-        "presupuesto",
-        "presupuesto participativo",
+    # Against the site, B's own words stand out; "participativo" shares its
+    # stem with A's "participación", so it stands out less.
+    assert shown(found[None]) == [
+        ("presupuesto", 3, 3),
+        ("presupuesto participativo", 3, 3),
+        ("participativo", 3, 6),
     ]
     assert found[None][0].score == pytest.approx(jlh(3, 3, 3, SITE_SIZE))
 
 
 def test_accented_spelling_is_shown(dataset, backend):
     section = dataset.section("A", 0)
-    found = significant_terms(
+    found = terms_of(
         dataset.consultations["A"].pk, questions=[None], section=section, backend=backend
     )
-    # "participacion" twice with accents, once without: one term, accented.
+    # "participacion" twice with accents, once without: one term, accented
+    # (its stem is also B's "participativo", in the background).
     assert shown(found[None]) == [
         ("ciudadana", 3, 3),
-        ("participación", 3, 3),
         ("participación ciudadana", 3, 3),
+        ("participación", 3, 6),
     ]
 
 
 def test_theme_filter_any_capitalisation(dataset, backend):
     q0, q1 = dataset.question("A", 0), dataset.question("A", 1)
     for tag in ("Movilidad", "MOVILIDAD"):
-        found = significant_terms(
+        found = terms_of(
             dataset.consultations["A"].pk,
             questions=[q0, q1],
             tag=tag,
@@ -339,7 +368,7 @@ def test_theme_filter_any_capitalisation(dataset, backend):
 
 def test_date_filter_since_inclusive_until_exclusive(dataset, backend):
     q1 = dataset.question("A", 1)
-    found = significant_terms(
+    found = terms_of(
         dataset.consultations["A"].pk,
         questions=[q1],
         since=T0 + timedelta(hours=6),
@@ -354,15 +383,15 @@ def test_date_filter_since_inclusive_until_exclusive(dataset, backend):
 
 def test_empty_consultation(dataset, backend):
     page = dataset.consultations["C"]
-    assert significant_terms(page.pk, backend=backend) == {
+    assert terms_of(page.pk, backend=backend) == {
         None: [],
         page.ordered_questions[0].pk: [],
     }
-    assert significant_terms(page.pk, questions=[], backend=backend) == {}
+    assert terms_of(page.pk, questions=[], backend=backend) == {}
 
 
 def test_terms_are_terms(dataset, backend):
-    found = significant_terms(dataset.consultations["B"].pk, questions=[None], backend=backend)
+    found = terms_of(dataset.consultations["B"].pk, questions=[None], backend=backend)
     assert all(isinstance(term, Term) for term in found[None])
 
 
@@ -394,7 +423,7 @@ def fresh(dataset, backend):
 
 def b_terms(dataset, backend):
     question = dataset.question("B", 0)
-    found = significant_terms(
+    found = terms_of(
         dataset.consultations["B"].pk, questions=[question], min_count=1, limit=50, backend=backend
     )
     return {term.text: term.count for term in found[question]}
@@ -437,7 +466,7 @@ def test_the_same_as_counting_by_hand(dataset, backend):
     mine = [c for c in published if c.consultation_id == page.pk]
     mine_counts = count_terms(mine)
     scopes = [None, *(question.pk for question in page.ordered_questions)]
-    found = significant_terms(page.pk, questions=scopes, min_count=1, limit=1000, backend=backend)
+    found = terms_of(page.pk, questions=scopes, min_count=1, limit=1000, backend=backend)
     for scope in scopes:
         members = mine if scope is None else [c for c in mine if c.question_id == scope]
         counts = count_terms(members)
@@ -451,7 +480,7 @@ def test_the_same_as_counting_by_hand(dataset, backend):
             ),
         )
         expected = [(key, -count) for score, count, key in expected if score < 0]
-        assert [(fold_text(t.text), t.count) for t in found[scope]] == expected
+        assert [(t.key, t.count) for t in found[scope]] == expected
 
 
 def count_terms(comments):
@@ -460,12 +489,6 @@ def count_terms(comments):
         for key in summary_terms(comment.body):
             counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-def fold_text(text):
-    from core.text import fold
-
-    return fold(text)
 
 
 # Sampled: every group larger than the sample is ranked from its first
@@ -479,10 +502,10 @@ def test_a_tiny_sample_gives_the_documented_answer_with_exact_counts(dataset, ba
     sizes = [len([c for c in published if in_scope(c, page, s)]) for s in scopes]
     assert all(sample_buckets(size, 3) < BUCKETS for size in sizes)  # all sampled
     with override_settings(PUENTE_SUMMARY_TERMS_SAMPLE=3):
-        found = significant_terms(page.pk, questions=scopes, min_count=1, backend=backend)
+        found = terms_of(page.pk, questions=scopes, min_count=1, backend=backend)
     expected = sampled_by_hand(page, scopes, published, sample=3, min_count=1, limit=8)
     for scope in scopes:
-        got = [(fold_text(t.text), t.count, t.background) for t in found[scope]]
+        got = [(t.key, t.count, t.background) for t in found[scope]]
         assert got == [(key, count, behind) for key, count, behind, _ in expected[scope]]
         assert [t.score for t in found[scope]] == pytest.approx(
             [score for *_, score in expected[scope]]
@@ -576,7 +599,7 @@ def test_queries_do_not_grow_with_questions(
             override_settings(PUENTE_SUMMARY_TERMS_SAMPLE=sample),
             django_assert_max_num_queries(4),
         ):
-            found = significant_terms(page.pk, questions=scopes, backend=database)
+            found = terms_of(page.pk, questions=scopes, backend=database)
         for position, question in enumerate(page.ordered_questions):
             own = f"tema{position}"
             shown_terms = [(t.text, t.count, t.background) for t in found[question.pk]]
@@ -588,3 +611,39 @@ def test_queries_do_not_grow_with_questions(
             for text, count, behind in shown_terms:
                 assert count == 4
                 assert behind == (4 if text.startswith(own) else 4 * questions)
+
+
+# Grouped by stem, shown as written, and without the question's own words.
+
+
+def test_singular_and_plural_are_one_term_shown_as_most_comments_wrote_it(dataset, backend, fresh):
+    fresh("Los proyectos del parque.")
+    fresh("Más proyectos, por favor.")
+    fresh("Un proyecto bueno.")
+    fresh("PROYECTOS con fechas.")
+    terms = b_terms(dataset, backend)
+    # Four comments, one term: "proyectos" in three of them.
+    assert terms["proyectos"] == 4
+    assert "proyecto" not in terms
+    # "parque" in two of B's comments and the first above; "parques" joins.
+    fresh("Cuiden los parques nuevos.")
+    assert b_terms(dataset, backend)["parque"] == 4
+
+
+def test_a_questions_own_words_and_the_titles_are_left_out(dataset, backend):
+    page = dataset.consultations["A"]
+    q0, q1 = dataset.question("A", 0), dataset.question("A", 1)
+    found = significant_terms(page.pk, questions=[q0, q1], backend=backend)
+    # "¿Transporte?": the word goes, a phrase with another word stays.
+    assert shown(found[q0]) == [("público", 4, 4), ("transporte público", 4, 4)]
+    # "¿Inundaciones?": singular or plural, it goes.
+    assert shown(found[q1]) == [("drenaje", 3, 3)]
+    # The title "Presupuesto" goes from the whole consultation's terms too.
+    b = dataset.consultations["B"]
+    whole = significant_terms(b.pk, questions=[None], backend=backend)[None]
+    assert [term.text for term in whole] == ["presupuesto participativo", "participativo"]
+    # The same given as texts, without reading the database.
+    given = significant_terms(
+        page.pk, questions=[q1], leave_out={q1: ["Las inundaciones"]}, backend=backend
+    )
+    assert given == {q1: found[q1]}

@@ -4,6 +4,7 @@ planner reads, filters and downloads; bad filters; who may not."""
 import csv
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -16,6 +17,18 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def planner(make_user):
     return make_user(PLANNER)
+
+
+@pytest.fixture
+def english(planner):
+    """The planner reads the admin in English (their Wagtail preference:
+    /admin/ has no language prefix, so it is otherwise the site's Spanish)."""
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(planner)
+    profile.preferred_language = "en"
+    profile.save()
+    return planner
 
 
 def summary_url(data, **params):
@@ -33,7 +46,7 @@ def test_the_planner_reads_the_summary_with_charts_tables_and_links(client, plan
     assert page.count('role="img"') == 5
     assert f"#comment-{data.id('c1')}" in page
     assert "Compra seguidores" not in page  # the hidden comment is never named
-    assert reverse("summaries_admin:export", args=[data.consultation.pk, "csv"]) in page
+    assert reverse("summaries_admin:export", args=[data.consultation.pk, "zip"]) in page
 
 
 def test_a_question_filter_narrows_the_page(client, planner, data):
@@ -77,55 +90,171 @@ def test_question_and_section_together_are_refused(client, planner, data):
     assert "section" in response.json()["errors"]
 
 
-def test_the_csv_holds_every_table_and_cannot_run_formulas(client, planner, data):
+def export_url(data, kind):
+    return reverse("summaries_admin:export", args=[data.consultation.pk, kind])
+
+
+def csv_files(response):
+    """{file name: rows} of a ZIP of CSV files, each checked to start with
+    a byte order mark."""
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    files = {}
+    for name in archive.namelist():
+        text = archive.read(name).decode("utf-8")
+        assert text.startswith("\ufeff"), name
+        files[name] = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    return files
+
+
+TABLE_FILES = [
+    "overview.csv",
+    "daily.csv",
+    "questions_and_sections.csv",
+    "themes.csv",
+    "terms.csv",
+    "moderation_by_reason.csv",
+    "comments.csv",
+]
+
+
+def test_the_csv_download_is_a_zip_of_one_file_per_table(client, english, data):
     data.comments["c1"].body = '=HYPERLINK("http://evil.example","clic")'
     data.comments["c1"].save(update_fields=["body"])
-    client.force_login(planner)
-    response = client.get(reverse("summaries_admin:export", args=[data.consultation.pk, "csv"]))
+    client.force_login(english)
+    response = client.get(export_url(data, "zip"))
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment;")
-    text = response.content.decode("utf-8")
-    assert text.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert ["Participación"] in rows or ["Participation"] in rows or rows[0]
-    assert any(row[:2] == ["2024-03-01", "2"] for row in rows)
-    formula_cells = [cell for row in rows for cell in row if "HYPERLINK" in cell]
+    assert response["Content-Type"] == "application/zip"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="')
+    assert disposition.endswith('-summary.zip"')
+    files = csv_files(response)
+    assert sorted(files) == sorted(TABLE_FILES)
+    # One header row each, then rows as wide as it: no table stacked under another.
+    for name, rows in files.items():
+        assert rows, name
+        assert all(len(row) == len(rows[0]) for row in rows), name
+    assert files["daily.csv"][1:] == [
+        ["2024-03-01", "2", "0"], ["2024-03-02", "1", "1"], ["2024-03-03", "1", "0"],
+        ["2024-03-04", "0", "1"],
+    ]  # fmt: skip
+    assert files["moderation_by_reason.csv"] == [
+        ["Reason", "Flags", "Flagged comments"],
+        ["Spam", "2", "1"], ["Abusive or offensive", "1", "1"], ["Off topic", "1", "1"],
+    ]  # fmt: skip
+    # Links are absolute, to the comment in its thread.
+    links = [row[-1] for row in files["comments.csv"][1:]]
+    assert links and all(link.startswith("http://testserver/") for link in links)
+    assert all("#comment-" in link for link in links)
+    formula_cells = [cell for row in files["comments.csv"] for cell in row if "HYPERLINK" in cell]
     assert formula_cells and all(cell.startswith("'=") for cell in formula_cells)
 
 
-def test_the_csv_follows_the_filters(client, planner, data):
+def test_the_former_csv_address_sends_to_the_zip_with_its_filters(client, planner, data):
     client.force_login(planner)
     question = data.anchors["q2"]["question"]
-    url = reverse("summaries_admin:export", args=[data.consultation.pk, "csv"])
-    rows = list(
-        csv.reader(io.StringIO(client.get(url, {"question": question.pk}).content.decode()))
-    )
-    named = {row[1] for row in rows if len(row) == 10 and row[1].isdigit()}
+    response = client.get(export_url(data, "csv"), {"question": question.pk})
+    assert response.status_code == 302
+    assert response["Location"] == f"{export_url(data, 'zip')}?question={question.pk}"
+    files = csv_files(client.get(response["Location"]))
+    named = {row[1] for row in files["comments.csv"][1:]}
     assert named == {str(data.id("c4"))}
 
 
-def test_the_xlsx_has_one_sheet_per_table_with_text_as_text(client, planner, data):
+def xlsx_book(response):
+    import openpyxl
+
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def test_the_xlsx_has_dates_links_text_as_text_and_no_empty_sheet(client, english, data):
     data.comments["c1"].body = "=1+1"
     data.comments["c1"].save(update_fields=["body"])
-    client.force_login(planner)
-    response = client.get(reverse("summaries_admin:export", args=[data.consultation.pk, "xlsx"]))
+    client.force_login(english)
+    response = client.get(export_url(data, "xlsx"))
     assert response.status_code == 200
-    book = zipfile.ZipFile(io.BytesIO(response.content))
-    sheets = [name for name in book.namelist() if name.startswith("xl/worksheets/sheet")]
+    raw = zipfile.ZipFile(io.BytesIO(response.content))
+    sheets = [name for name in raw.namelist() if name.startswith("xl/worksheets/sheet")]
     assert len(sheets) == 7
-    strings = book.read("xl/sharedStrings.xml").decode()
-    assert "=1+1" in strings  # stored as a string, not a formula
-    assert not any(b"<f>" in book.read(name) for name in sheets)
+    assert not any(b"<f>" in raw.read(name) for name in sheets)  # no formula anywhere
+    book = xlsx_book(response)
+    # Every sheet has a header row and at least one row under it.
+    assert all(sheet.max_row >= 2 for sheet in book.worksheets)
+    days = book["Per day"]
+    assert days["A2"].is_date and days["A2"].value.date() == date(2024, 3, 1)
+    assert days["A2"].number_format == "yyyy-mm-dd"
+    named = book["Comments named"]
+    links = [row[-1] for row in named.iter_rows(min_row=2)]
+    assert links and all(cell.hyperlink is not None for cell in links)
+    assert all(f"{cell.hyperlink.target}#{cell.hyperlink.location}" == cell.value for cell in links)
+    assert all(cell.value.startswith("http://testserver/") for cell in links)
+    texts = [cell.value for row in named.iter_rows(min_row=2) for cell in row]
+    assert "=1+1" in texts  # stored as a string, not a formula
+
+
+def test_a_table_with_nothing_says_so_in_its_sheet(client, english, data):
+    client.force_login(english)
+    # Comments of one day with no flag on them: no row by reason.
+    response = client.get(export_url(data, "xlsx"), {"since": "2024-03-04"})
+    book = xlsx_book(response)
+    reasons = book["Moderation by reason"]
+    assert [cell.value for cell in reasons[2]][:1] == ["No comment in these figures was flagged."]
+    assert book["Themes"]["A2"].value == "No comment has a theme yet."
+    # The CSV file keeps its header alone, for programs that read it.
+    files = csv_files(client.get(export_url(data, "zip"), {"since": "2024-03-04"}))
+    assert files["moderation_by_reason.csv"] == [["Reason", "Flags", "Flagged comments"]]
 
 
 def test_bad_file_formats_and_filters_in_exports(client, planner, data):
     client.force_login(planner)
-    unknown = reverse("summaries_admin:export", args=[data.consultation.pk, "pdf"])
-    assert client.get(unknown).status_code == 404
-    url = reverse("summaries_admin:export", args=[data.consultation.pk, "csv"])
-    response = client.get(url, {"since": "nope"})
+    assert client.get(export_url(data, "pdf")).status_code == 404
+    response = client.get(export_url(data, "zip"), {"since": "nope"})
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/plain")
+
+
+def test_long_tables_are_folded_and_charts_have_legends(client, english, data, monkeypatch):
+    client.force_login(english)
+    page = client.get(summary_url(data)).content.decode()
+    # Four days: the table is short enough to show.
+    assert 'id="per-day-table"' not in page
+    # Each chart with several series names them with their numbers.
+    assert page.count('class="chart-legend"') == 2
+    assert "Agree</span>" in page and "15 (68 %)" in page
+    assert 'id="chart-per-day-second"' in page  # replies are hatched, not only coloured
+    monkeypatch.setattr("summaries.admin_views.LONG_TABLE", 3)
+    page = client.get(summary_url(data)).content.decode()
+    folded = page.split('<details class="summary-table" id="per-day-table">')[1]
+    assert folded.lstrip().startswith("<summary>Show the table of all 4 days</summary>")
+    assert folded.index("</table>") < folded.index("</details>")
+
+
+@pytest.mark.parametrize("expected", ["agree: 6, disagree: 1, pass: 0", "1 reply"])
+def test_numbers_read_right_in_english(client, english, data, expected):
+    client.force_login(english)
+    page = client.get(summary_url(data)).content.decode()
+    assert expected in page
+    assert " 1 replies" not in page and " 1 comments" not in page
+
+
+def test_the_per_day_description_agrees_with_its_number():
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from summaries.admin_views import per_day_description
+
+    def summary(total, days):
+        per_day = [SimpleNamespace(total=total if n == 0 else 0) for n in range(days)]
+        participation = SimpleNamespace(comments=total, replies=0)
+        return SimpleNamespace(participation=participation, per_day=per_day)
+
+    with translation.override("en"):
+        assert per_day_description(summary(1, 1)) == (
+            "1 published comment or reply over 1 day; the busiest day had 1."
+        )
+        assert per_day_description(summary(5, 3)).startswith(
+            "5 published comments and replies over 3 days;"
+        )
 
 
 def test_the_api_answers_the_same_figures(client, planner, data):
