@@ -17,6 +17,7 @@ from django.db.models.functions import Least, RowNumber, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
+from comments import links
 from comments.models import Comment, CommentStatus, Reaction, TaggedComment, Theme
 from moderation.models import Flag, FlagReason
 
@@ -496,7 +497,8 @@ def _name_comments(summary, request):
                 disagree=comment.disagree_count,
                 passes=comment.pass_count,
                 replies=comment.reply_count,
-                url=f"{page_url}#comment-{comment.pk}" if page_url else "",
+                # The permalink: it finds the comment's thread page wherever it is.
+                url=absolute_url(links.permalink(comment.pk), request) if page_url else "",
             )
     for ids in lists:
         ids[:] = [refs[pk] for pk in ids if pk in refs]

@@ -175,7 +175,7 @@ def test_markup_revealed_by_stripping_is_stripped_too(typed):
 @pytest.mark.parametrize("typed", ISSUE_PAYLOADS)
 def test_summary_terms_do_not_pick_up_markup(typed):
     terms = summary_terms(clean_body(typed + " Más ciclovías en la colonia."))
-    assert "ciclovias" in terms
+    assert "ciclovías" in terms.values()
     assert not [key for key in terms if "img" in key or "src" in key or "onerror" in key]
 
 

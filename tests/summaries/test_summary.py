@@ -132,7 +132,7 @@ def test_comment_references_link_to_the_thread_and_never_name_unpublished_ones(d
     first = summary.most_agreed[0]
     # Absolute: a link copied into a file or a spreadsheet still opens.
     assert first.url.startswith("http")
-    assert first.url.endswith(f"{data.consultation.url}#comment-{first.id}")
+    assert first.url.endswith(f"/c/{first.id}/")  # its permalink
     assert (first.author, first.anchor, first.agree, first.disagree) == (
         "Ana",
         "¿Dónde hacen falta ciclovías?",
