@@ -15,9 +15,10 @@ from accounts.roles import MODERATOR, has_role
 from accounts.rules import is_moderator, is_participant, refusal
 from comments import actions as comment_actions
 from comments import hooks, rules
-from comments.models import Comment, CommentStatus
+from comments.models import Comment, CommentStatus, TaggedComment
 from comments.text import clean_body
 from core.errors import ActionError, Conflict, Invalid, NotAllowed
+from core.parse import MAX_ID
 from moderation import events, policy
 from moderation.holds import open_review
 from moderation.models import (
@@ -37,6 +38,8 @@ from notifications.models import Notice
 
 MAX_NOTE_LENGTH = 1000
 MAX_BULK = 100
+# A copy-paste campaign acted on at once (search/admin/duplicates.html).
+MAX_CAMPAIGN = 500
 # Which statuses each decision may start from. A decision that leaves the
 # status as it is (hide a hidden comment, remove a removed one) only answers
 # a pending queue item: it confirms an auto-hide or turns down an appeal.
@@ -267,7 +270,7 @@ def allowed_actions(moderator, comment, review):
     return allowed
 
 
-def check_bulk_ids(comment_ids):
+def check_bulk_ids(comment_ids, maximum=MAX_BULK):
     """The distinct comment ids, in order; too many is refused rather than
     cut short, so that no comment is silently left undecided."""
     try:
@@ -276,20 +279,23 @@ def check_bulk_ids(comment_ids):
         raise Invalid({"comments": [_("Choose comments from the queue.")]}) from None
     if not ids:
         raise Invalid({"comments": [_("Choose at least one comment.")]})
-    if len(ids) > MAX_BULK:
+    if any(not 0 < i <= MAX_ID for i in ids):
+        raise Invalid({"comments": [_("Choose comments from the queue.")]})
+    if len(ids) > maximum:
         raise Invalid(
-            {"comments": [_("Choose at most %(max)s comments at a time.") % {"max": MAX_BULK}]}
+            {"comments": [_("Choose at most %(max)s comments at a time.") % {"max": maximum}]}
         )
     return ids
 
 
-def do_bulk_decide(moderator, comment_ids, *, action, reason="", note=""):
-    """The same decision on several comments, each in its own transaction:
-    {comment id: None when taken, else the reason it was not}. Bad input or
-    a non-moderator is refused before any comment is touched."""
+def do_bulk_decide(moderator, comment_ids, *, action, reason="", note="", maximum=MAX_BULK):
+    """The same decision on several comments, each in its own transaction and
+    as do_decide takes it (its log entry, its author's notice): {comment id:
+    None when taken, else the reason it was not}. Bad input or a
+    non-moderator is refused before any comment is touched."""
     if not is_moderator(moderator):
         raise NotAllowed(_("Only moderators can take moderation decisions."))
-    ids = check_bulk_ids(comment_ids)
+    ids = check_bulk_ids(comment_ids, maximum)
     check_decision_input(action, reason, note)
     comments = Comment.objects.in_bulk(ids)
     outcome: dict[int, str | None] = {}
@@ -303,6 +309,39 @@ def do_bulk_decide(moderator, comment_ids, *, action, reason="", note=""):
             outcome[comment_id] = None
         except Conflict as error:
             outcome[comment_id] = str(error.message)
+    return outcome
+
+
+def do_bulk_add_tags(moderator, comment_ids, names, *, maximum=MAX_CAMPAIGN):
+    """Add the themes `names` to each comment (keeping the themes it has),
+    each as comments.actions.do_set_tags sets them: {comment id: None when
+    done, else why not}. Moderators only: a campaign is moderation work."""
+    if not is_moderator(moderator):
+        raise NotAllowed(_("Only moderators can act on a campaign."))
+    ids = check_bulk_ids(comment_ids, maximum)
+    names = comment_actions.check_tags(names)
+    if not names:
+        raise Invalid({"tags": [_("Write at least one theme.")]})
+    comments = Comment.objects.in_bulk(ids)
+    # The themes each has, in one query.
+    themes: dict[int, list[str]] = {}
+    for comment_id, name in TaggedComment.objects.filter(content_object_id__in=ids).values_list(
+        "content_object_id", "tag__name"
+    ):
+        themes.setdefault(comment_id, []).append(name)
+    outcome: dict[int, str | None] = {}
+    for comment_id in ids:
+        comment = comments.get(comment_id)
+        if comment is None:
+            outcome[comment_id] = _("That comment does not exist.")
+            continue
+        try:
+            comment_actions.do_set_tags(moderator, comment, themes.get(comment_id, []) + names)
+            outcome[comment_id] = None
+        except ActionError as error:
+            outcome[comment_id] = " ".join(
+                [str(error.message), *(str(m) for ms in error.errors.values() for m in ms)]
+            )
     return outcome
 
 

@@ -24,11 +24,12 @@ from django.views import View
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from accounts.rules import is_moderator
 from comments.links import anchor_label, thread_url
-from comments.models import Comment
+from comments.models import Comment, CommentStatus
 from consultations.models import ConsultationPage
 from core.admin import RestrictedTo, SectionPage, admin_page_named, comment_refusal, error_text
 from core.errors import ActionError
@@ -43,7 +44,15 @@ from moderation.models import (
     HoldReason,
     ReviewKind,
 )
-from moderation.queue import PAGE_SIZE, SORTS, Filters, appeal_of, load_items, pending_reviews
+from moderation.queue import (
+    PAGE_SIZE,
+    SORTS,
+    Filters,
+    appeal_of,
+    load_items,
+    pending_reviews,
+    summary,
+)
 
 # Labels of the queue's sort options (moderation.queue.SORTS).
 SORT_LABELS = {
@@ -70,6 +79,46 @@ DONE_MESSAGES = {
     Action.REMOVE: gettext_lazy("Comment %(id)s removed."),
     Action.RESTORE: gettext_lazy("Comment %(id)s restored."),
 }
+
+
+def action_help(action, comment):
+    """What a decision does to `comment` as it is now, for the help text
+    next to its button (moderation.actions.do_decide's semantics)."""
+    status = comment.status
+    if action == Action.APPROVE:
+        if status == CommentStatus.HELD:
+            return _("Publish the held comment; its author is told.")
+        if status == CommentStatus.PUBLISHED:
+            return _("Keep the comment published and dismiss its flags.")
+        return _(
+            "Close the review and show the comment again, dismissing its flags; its author is told."
+        )
+    if action == Action.RESTORE:
+        return _(
+            "Undo the earlier decision and show the comment again, dismissing its flags; "
+            "its author is told."
+        )
+    if action == Action.HIDE:
+        if status == CommentStatus.HIDDEN:
+            return _("Keep the comment hidden: confirm the earlier decision; its author is told.")
+        return _(
+            "Take the comment off the public page; its author can still read it, is told the "
+            "reason and may appeal."
+        )
+    if status == CommentStatus.REMOVED:
+        return _("Keep the comment removed: confirm the earlier decision; its author is told.")
+    return _(
+        "Take the comment off the public page and out of its author's view; the author is "
+        "told the reason and may appeal."
+    )
+
+
+def action_buttons(moderator, comment, review):
+    """The decisions that apply to the comment now: (value, label, help)."""
+    return [
+        (action.value, action.label, action_help(action, comment))
+        for action in actions.allowed_actions(moderator, comment, review)
+    ]
 
 
 def queue_url(filters=None, page=None):
@@ -138,8 +187,12 @@ class Row:
     thread_url: str
     anchor: str
     flags: list = field(default_factory=list)
+    # (reason label, note, when) for each flag that came with a note.
+    notes: list = field(default_factory=list)
     record: list = field(default_factory=list)
     appeal: object = None
+    # The decision under appeal (when appealed), a moderation.models.Decision.
+    appealed_decision: object = None
     actions: list = field(default_factory=list)
 
     @property
@@ -152,7 +205,7 @@ class Row:
 
 
 def rows_for(request, reviews):
-    """Rows for a page of reviews: load_items' four queries, with the anchors
+    """Rows for a page of reviews: load_items' five queries, with the anchors
     joined in, whatever the page's size."""
     items = load_items(reviews.select_related("comment__question", "comment__section"))
     return [
@@ -162,12 +215,11 @@ def rows_for(request, reviews):
             thread_url=thread_url(request, item.comment, item.review.consultation),
             anchor=anchor_label(item.comment),
             flags=[(FlagReason(reason).label, n) for reason, n in item.flags.items()],
+            notes=[(FlagReason(n.reason).label, n.note, n.created) for n in item.notes],
             record=record_rows(item.author_record),
             appeal=appeal_of(item.comment),
-            actions=[
-                (a.value, a.label)
-                for a in actions.allowed_actions(request.user, item.comment, item.review)
-            ],
+            appealed_decision=item.appealed_decision,
+            actions=action_buttons(request.user, item.comment, item.review),
         )
         for item in items
     ]
@@ -192,6 +244,37 @@ class ModerationPage(ModeratorsOnly, SectionPage):
     header_icon = "warning"
     section_url_name = "moderation_admin:queue"
     section_label = gettext_lazy("Moderation")
+
+
+class QueuePanel(Component):
+    """The dashboard's panel for moderators: how many items wait, of which
+    kind, and for how long the oldest has (one query), linking to the queue."""
+
+    name = "moderation_queue"
+    template_name = "moderation/admin/dashboard_panel.html"
+    order = 50
+
+    class Media:
+        css = {"all": ["css/queue.css"]}
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        figures = summary()
+        queue = reverse("moderation_admin:queue")
+        context.update(
+            figures=figures,
+            kinds=[
+                (label, count, f"{queue}?{urlencode({'kind': kind, 'sort': 'oldest'})}")
+                for kind, label, count in (
+                    (ReviewKind.FLAGGED, ReviewKind.FLAGGED.label, figures.flagged),
+                    (ReviewKind.HELD, ReviewKind.HELD.label, figures.held),
+                    (ReviewKind.APPEALED, ReviewKind.APPEALED.label, figures.appealed),
+                )
+            ],
+            queue_url=queue,
+            oldest_url=f"{queue}?sort=oldest",
+        )
+        return context
 
 
 class QueueView(ModerationPage):

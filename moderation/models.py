@@ -91,7 +91,8 @@ class FilteredWord(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     # The word as matched: accents stripped, case folded.
     normalized = models.CharField(max_length=100, editable=False)
-    created = models.DateTimeField(auto_now_add=True)
+    # Named for the admin's list ("Created" had no translation).
+    created = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("filtered word")

@@ -66,9 +66,44 @@ class ConsultationRefSerializer(serializers.Serializer):
     url = serializers.URLField(allow_null=True)
 
 
+class FlagNoteSerializer(serializers.Serializer):
+    """A note a reporter wrote with their flag (the reporter is not named)."""
+
+    reason = serializers.ChoiceField(choices=FlagReason.choices)
+    note = serializers.CharField()
+    created = serializers.DateTimeField()
+
+
+COMMENT_ACTION_CHOICES = [(action.value, action.label) for action in COMMENT_ACTIONS]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    # Decisions on comments only (blocks are decisions on people).
+    action = serializers.ChoiceField(choices=COMMENT_ACTION_CHOICES)
+    reason = serializers.ChoiceField(
+        choices=FlagReason.choices, allow_blank=True, help_text="Empty for approve and restore."
+    )
+    moderator = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = ["id", "action", "reason", "note", "created", "moderator"]
+        read_only_fields = fields
+
+    def get_moderator(self, decision) -> PersonSerializer(allow_null=True):
+        """Null for the site's own decisions (a hide after enough flags)."""
+        if decision.moderator is None:
+            return None
+        return {"id": decision.moderator.pk, "display_name": decision.moderator.display_name}
+
+
 class AppealSerializer(serializers.Serializer):
     note = serializers.CharField()
     created = serializers.DateTimeField()
+    decision = DecisionSerializer(
+        allow_null=True,
+        help_text="The decision under appeal: the latest one taken before the appeal.",
+    )
 
 
 class AuthorRecordSerializer(serializers.Serializer):
@@ -95,6 +130,12 @@ class QueueItemSerializer(serializers.Serializer):
     hold_detail = serializers.CharField(source="review.hold_detail")
     flag_count = serializers.IntegerField(source="review.flag_count")
     flags = serializers.SerializerMethodField()
+    flag_notes = FlagNoteSerializer(
+        many=True,
+        source="notes",
+        help_text="The notes reporters wrote with the flags counted in `flags`, oldest first "
+        "(flags without a note left out).",
+    )
     parent_excerpt = serializers.SerializerMethodField()
     thread_url = serializers.SerializerMethodField()
     author_record = serializers.SerializerMethodField()
@@ -144,7 +185,7 @@ class QueueItemSerializer(serializers.Serializer):
         appeal = appeal_of(item.comment)
         if appeal is None:
             return None
-        return AppealSerializer(appeal).data
+        return AppealSerializer({**vars(appeal), "decision": item.appealed_decision}).data
 
 
 class QueuePageSerializer(serializers.Serializer):
@@ -152,29 +193,6 @@ class QueuePageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = QueueItemSerializer(many=True)
-
-
-COMMENT_ACTION_CHOICES = [(action.value, action.label) for action in COMMENT_ACTIONS]
-
-
-class DecisionSerializer(serializers.ModelSerializer):
-    # Decisions on comments only (blocks are decisions on people).
-    action = serializers.ChoiceField(choices=COMMENT_ACTION_CHOICES)
-    reason = serializers.ChoiceField(
-        choices=FlagReason.choices, allow_blank=True, help_text="Empty for approve and restore."
-    )
-    moderator = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Decision
-        fields = ["id", "action", "reason", "note", "created", "moderator"]
-        read_only_fields = fields
-
-    def get_moderator(self, decision) -> PersonSerializer(allow_null=True):
-        """Null for the site's own decisions (a hide after enough flags)."""
-        if decision.moderator is None:
-            return None
-        return {"id": decision.moderator.pk, "display_name": decision.moderator.display_name}
 
 
 class DecisionResultSerializer(serializers.Serializer):

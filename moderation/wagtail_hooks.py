@@ -13,7 +13,7 @@ from wagtail.admin.ui.sidebar import SubMenuItem as SubMenuItemComponent
 
 from accounts.rules import is_moderator
 from moderation import admin_urls
-from moderation.admin_views import FilteredWordViewSet
+from moderation.admin_views import FilteredWordViewSet, QueuePanel
 from moderation.models import Action, Review
 
 LOG_LABELS = {
@@ -117,3 +117,10 @@ def register_moderation_menu():
         icon_name="warning",
         order=250,
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_queue_panel(request, panels):
+    """The review queue at a glance on the admin's dashboard, for moderators."""
+    if is_moderator(request.user):
+        panels.append(QueuePanel())

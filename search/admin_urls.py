@@ -10,5 +10,7 @@ urlpatterns = [
     path("", admin_views.SearchView.as_view(), name="search"),
     path("<id:comment_id>/similar/", admin_views.SimilarView.as_view(), name="similar"),
     path("<id:comment_id>/themes/", admin_views.ThemesView.as_view(), name="themes"),
+    path("authors/", admin_views.AuthorNamesView.as_view(), name="authors"),
     path("duplicates/", admin_views.DuplicatesView.as_view(), name="duplicates"),
+    path("duplicates/act/", admin_views.CampaignView.as_view(), name="campaign"),
 ]

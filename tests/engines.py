@@ -159,6 +159,14 @@ BOTH_DATABASES = {
         "decisions reaching open pages: server and test process writing at once"
     ),
     "tests/e2e/test_comment_search_in_browser.py": "the database search backend in the server",
+    "tests/e2e/test_moderator_journey_in_browser.py": (
+        "the database search backend and bulk decisions in the server"
+    ),
+    "tests/search/test_admin_search_form.py": (
+        "the search page's filters on each engine's full text: ids past 2^63, dates, names"
+    ),
+    "tests/search/test_campaign_actions.py": "many decisions and themes written in one request",
+    "tests/moderation/test_queue_context.py": "query counts of the queue, its API and the panel",
     "tests/e2e/test_planner_journey_in_browser.py": (
         "summary aggregates and downloads from the server"
     ),

@@ -46,6 +46,7 @@ ITEM_KEYS = {
     "hold_detail",
     "flag_count",
     "flags",
+    "flag_notes",
     "parent_excerpt",
     "thread_url",
     "author_record",

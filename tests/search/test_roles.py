@@ -24,6 +24,7 @@ TABLE = {
     "tag_comment": READERS,
     "tag_hidden_comment": {MODERATOR},
     "find_duplicates": READERS,
+    "act_on_campaign": {MODERATOR},
 }
 
 SECRET = "Propuesta confidencial sobre el alumbrado del barrio y sus luminarias nuevas."
@@ -104,6 +105,21 @@ def try_find_duplicates(s):
     ]
     assert allowed in ([True] * 3, [False] * 3), allowed
     return allowed[0]
+
+
+def try_act_on_campaign(s):
+    ids = [s.target.pk, s.copy.pk]
+    hide = s.client.post(
+        reverse("search_admin:campaign"), {"action": "hide", "comments": ids, "reason": "spam"}
+    )
+    tag = s.client.post(
+        reverse("search_admin:campaign"), {"action": "tag", "comments": ids, "tags": "Campaña"}
+    )
+    assert hide.status_code in (302, 403) and tag.status_code in (302, 403)
+    s.target.refresh_from_db()
+    done = [s.target.status == "hidden", list(s.copy.tags.names()) == ["Campaña"]]
+    assert done in ([True, True], [False, False]), done
+    return done[0]
 
 
 ATTEMPTS = {action: globals()[f"try_{action}"] for action in TABLE}
