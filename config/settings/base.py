@@ -207,6 +207,9 @@ WAGTAIL_I18N_ENABLED = False
 # No avatars from gravatar.com: staff e-mail hashes stay here, and the admin's
 # Content-Security-Policy needs no image host of another origin.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does the admin's home page ask releases.wagtail.org for new versions:
+# the admin makes no request to another host.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("es", "Español"), ("en", "English")]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
