@@ -101,10 +101,13 @@ def identity_of(setting: SiteIdentity | None) -> Identity:
 def _setting_for(site: Site | None) -> SiteIdentity | None:
     if site is None:
         return None
-    # The setting's row and its logo in one query (SiteIdentity.base_queryset),
-    # without Wagtail's get_or_create: reading a page writes nothing, and a
-    # site nobody configured reads the fallbacks.
-    return SiteIdentity.base_queryset().filter(site=site).first()
+    # The setting's row and its logo in one query, without Wagtail's
+    # get_or_create: reading a page writes nothing, and a site nobody
+    # configured reads the fallbacks. The logo's renditions are not
+    # prefetched (SiteIdentity.base_queryset does, for the admin): made once,
+    # they come from the cache, which a prefetch would bypass with a query of
+    # every rendition of the logo on every page.
+    return SiteIdentity.objects.select_related("logo").filter(site=site).first()
 
 
 def current_identity(request: HttpRequest | None = None) -> Identity:

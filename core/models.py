@@ -112,6 +112,7 @@ class SiteIdentity(BaseSiteSetting):
 
     @classmethod
     def base_queryset(cls):
-        # The logo's renditions come with it (none without a logo), so the
-        # header's and the social card's sizes cost no query of their own.
+        # Wagtail's settings admin reads the setting through this; pages read
+        # it through core.identity, which relies on Wagtail's rendition cache
+        # rather than prefetching every rendition of the logo.
         return super().base_queryset().prefetch_related("logo__renditions")

@@ -148,9 +148,12 @@ def test_page_query_count_is_constant(
     # 25, one for the open-data links (the page's view restrictions), one
     # whether the person has new terms to accept, one for the footer's legal
     # pages (the settings row with its pages), one for what the person
-    # follows on the page (the follow buttons), and one more when this is
-    # the process's first page (cold site and content-type caches).
-    with django_assert_max_num_queries(30):
+    # follows on the page (the follow buttons), one for the site's identity
+    # (core/identity.py: the SiteIdentity row with its logo, once per
+    # request; the canonical and hreflang links reuse the request's site),
+    # and one more when this is the process's first page (cold site and
+    # content-type caches).
+    with django_assert_max_num_queries(31):
         html = html_of(client, page)
     assert html.count('data-level="1"') == min(count, THREADS_PER_PAGE)
     assert html.count('data-level="2"') == len(replies)

@@ -123,12 +123,14 @@ def test_consultation_page_links_its_documents(
     ConsultationDocument.objects.create(
         page=page, document=document, label="Anexo técnico", sort_order=1
     )
+    url = page.url
     # Routing, navigation, one per child table, and the discussion (cursor,
     # counts, threads, replies), the open-data links' view restrictions, the
-    # site's identity (core/identity.py), and cold caches when this is the
-    # process's first page.
+    # site's identity (core/identity.py: the SiteIdentity row with its logo,
+    # once per request), and cold caches when this is the process's first
+    # page.
     with django_assert_max_num_queries(21):
-        html = client.get(page.url).content.decode()
+        html = client.get(url).content.decode()
     assert html.count(f'href="{document.url}"') == 2
     assert "Borrador completo" in html and "Anexo técnico" in html
     assert "(PDF)" in html

@@ -4,8 +4,11 @@ the SiteIdentity setting, with fallbacks, in the header and the social tags."""
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Site
@@ -110,7 +113,29 @@ def test_a_new_colour_gets_a_new_address(site):
     assert current_identity(RequestFactory().get("/")).css_version != first
 
 
-def test_the_logo_is_in_the_header_and_the_social_card(site, client, django_assert_max_num_queries):
+def queries_of(client, path):
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(path).content.decode()
+    return html, [query["sql"] for query in captured.captured_queries]
+
+
+def test_the_identity_costs_one_query_per_page(site, client):
+    """The setting with its logo in one query, once per page, whatever reads
+    it (header, title, social tags, accent): the SEO tags and the logo's
+    renditions (in the cache once made) add none."""
+    client.get("/en/")  # warm: the site's root paths, the content types
+    _html, without = queries_of(client, "/en/")
+    assert sum("core_siteidentity" in sql for sql in without) == 1
+    image = Image.objects.create(title="Escudo", file=get_test_image_file(size=(400, 400)))
+    set_identity(site, name="Ciudad Nube", logo=image, accent="#ffd400")
+    client.get("/en/")  # makes the renditions
+    html, with_logo = queries_of(client, "/en/")
+    assert "max-1200x630" in html and 'class="site-logo"' in html
+    assert sum("core_siteidentity" in sql for sql in with_logo) == 1
+    assert len(with_logo) == len(without)
+
+
+def test_the_logo_is_in_the_header_and_the_social_card(site, client):
     image = Image.objects.create(title="Escudo", file=get_test_image_file(size=(400, 400)))
     set_identity(site, name="Ciudad Nube", logo=image)
     client.get("/")  # makes the renditions
@@ -122,6 +147,7 @@ def test_the_logo_is_in_the_header_and_the_social_card(site, client, django_asse
 
 
 def test_a_logo_without_its_file_falls_back_to_the_default_card(site, client):
+    cache.clear()  # no renditions of an earlier test's image with the same id
     image = Image.objects.create(title="Perdido", file=get_test_image_file())
     set_identity(site, logo=image)
     image.file.storage.delete(image.file.name)
