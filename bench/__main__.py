@@ -16,12 +16,14 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from bench import (  # noqa: E402
     api_consultations,
+    campaign,
     digests,
     fanout,
     folding,
     lighthouse,
     moderation_queue,
     open_data,
+    permalinks,
     privacy,
     search,
     signup_timing,
@@ -32,12 +34,14 @@ from bench import (  # noqa: E402
 
 BENCHMARKS = {
     "api_consultations": api_consultations.run,
+    "campaign": campaign.run,
     "digests": digests.run,
     "fanout": fanout.run,
     "folding": folding.run,
     "lighthouse": lighthouse.run,
     "moderation_queue": moderation_queue.run,
     "open_data": open_data.run,
+    "permalinks": permalinks.run,
     "privacy": privacy.run,
     "search": search.run,
     "signup_timing": signup_timing.run,
