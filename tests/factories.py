@@ -100,8 +100,9 @@ def ensure_site():
 
     from accounts.roles import ensure_role_groups
 
+    # Also brings back the content types a flush emptied, which the pages need.
+    ensure_role_groups()
     if HomePage.objects.exists():
-        ensure_role_groups()
         return home_page()
     Locale.objects.get_or_create(language_code="es-mx")
     root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
@@ -109,6 +110,7 @@ def ensure_site():
     Site.objects.update_or_create(
         is_default_site=True, defaults={"hostname": "localhost", "root_page": home}
     )
-    # After the root exists: the editors' group gets its page permissions on it.
+    # Again now that the root exists: the editors' group gets its page
+    # permissions on it.
     ensure_role_groups()
     return home

@@ -284,7 +284,7 @@ def test_an_item_shows_the_comment_in_context(client, world):
     assert row.comment == flagged
     assert row.item.flags == {"abusive": 1} and len(row.flags) == 1
     assert row.thread_url == f"/c/{flagged.pk}/"  # its permalink
-    assert [action for action, _ in row.actions] == ["approve", "hide", "remove"]
+    assert [action for action, *_ in row.actions] == ["approve", "hide", "remove"]
     content = response.content.decode()
     assert OFFENSIVE in content
     assert "El comentario al que responden." in content  # the parent, though removed
@@ -303,7 +303,7 @@ def test_moderators_read_hidden_and_removed_text(client, world, make_user):
     client.force_login(world["users"][MODERATOR])
     response = queue(client)
     row = next(r for r in response.context["rows"] if r.comment.pk == flagged.pk)
-    assert [a for a, _ in row.actions] == ["approve", "hide", "remove", "restore"]
+    assert [a for a, *_ in row.actions] == ["approve", "hide", "remove", "restore"]
     assert row.item.flags == {"spam": 2, "abusive": 1}
     assert [n for _, n in row.flags] == [2, 1]  # most frequent first
     assert OFFENSIVE in response.content.decode()
