@@ -17,12 +17,13 @@ class Timing:
     size_bytes: int
 
 
-def measure_get(client, url, repeats):
-    """SQL queries of one GET, then the median and p95 of `repeats` more."""
+def measure_get(client, url, repeats, status=200):
+    """SQL queries of one GET (answering `status`), then the median and p95
+    of `repeats` more."""
     reset_queries()  # the log is bounded: a full one would count nothing
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
+        assert response.status_code == status, (url, response.status_code)
     query_count = len(queries)  # read now: the log is cleared below
     timings = []
     for _ in range(repeats):

@@ -8,16 +8,14 @@ median and p95 server time (Django's test client, in process)."""
 
 import math
 import random
-import statistics
-import time
 from datetime import timedelta
 
-from django.db import connection, reset_queries
+from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.roles import CITIZEN
+from bench.measure import measure_get
 from comments.models import Comment, CommentStatus, ConsultationActivity
 from comments.threads import THREADS_PER_PAGE
 from tests.factories import (
@@ -36,24 +34,11 @@ REPEATS = 200
 
 
 def measure_redirect(client, url, repeats):
-    """SQL queries of one GET (a 302) after a first one (the per-process
-    caches, such as Wagtail's site root paths, warm), its target, then the
-    median and p95 of `repeats` more."""
-    client.get(url)
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 302, (url, response.status_code)
-    query_count = len(queries)
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        reset_queries()
-    timings.sort()
-    p95 = timings[max(0, math.ceil(len(timings) * 0.95) - 1)]
-    return query_count, statistics.median(timings), p95, response["Location"]
+    """measure_get of the 302 after a first GET (the per-process caches, such
+    as Wagtail's site root paths, warm), and where it leads."""
+    target = client.get(url)["Location"]
+    timing = measure_get(client, url, repeats, status=302)
+    return timing.queries, timing.median_ms, timing.p95_ms, target
 
 
 def build(rng):
