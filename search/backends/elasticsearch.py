@@ -160,7 +160,9 @@ def make_client():
     options.setdefault("request_timeout", 5)
     options.setdefault("max_retries", 1)
     options.setdefault("retry_on_timeout", False)
-    return Elasticsearch(settings.ELASTICSEARCH_URL, **options)
+    # Production lists the nodes in the options (ELASTICSEARCH_URL may name several).
+    hosts = options.pop("hosts", None) or settings.ELASTICSEARCH_URL
+    return Elasticsearch(hosts, **options)
 
 
 class ElasticsearchBackend(SearchBackend):
