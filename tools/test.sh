@@ -25,6 +25,9 @@ have_postgres || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v msgfmt >/dev/null || missing+=(gettext)
+# nginx for the production stack's test (tools/stack.py runs its own; the
+# system's nginx is never used).
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing Debian packages: ${missing[*]}" >&2
@@ -33,8 +36,23 @@ if ((${#missing[@]})); then
   fi
   echo "test.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  (
+    # Packages must not start their system services: the tests run their
+    # own servers, and nginx's would fail (and fail the install) when port
+    # 80 is taken. A policy-rc.d that denies every start, for the install.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy"
+      chmod +x "$policy"
+      trap 'rm -f "$policy"' EXIT
+    fi
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  )
+  # Should a service manager have started the system's nginx all the same.
+  if [ -s /run/nginx.pid ] && [[ " ${missing[*]} " == *" nginx "* ]]; then
+    /usr/sbin/nginx -s quit || true
+  fi
 fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
@@ -42,6 +60,14 @@ stamp=.venv/.dev-installed
 if [ ! -e "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ requirements-dev.txt -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -r requirements-dev.txt
   touch "$stamp"
+fi
+# moto's S3-API server for the media-storage tests, in a virtualenv of its
+# own: it imports a library called `responses`, the name of one of our apps.
+s3stamp=.venv/s3server/.installed
+if [ ! -e "$s3stamp" ] || [ requirements-s3server.txt -nt "$s3stamp" ]; then
+  "$PYTHON" -m venv .venv/s3server
+  .venv/s3server/bin/python -m pip install -q -r requirements-s3server.txt
+  touch "$s3stamp"
 fi
 
 .venv/bin/python tools/services.py -- bash tools/test-inside.sh

@@ -1,13 +1,14 @@
 """Media on an S3-compatible bucket (PUENTE_MEDIA_S3_BUCKET), against a real
-S3-API server: moto's `moto_server`, in a process of its own (started from
-outside the project: our `responses` app would shadow the `responses`
-library moto imports). The production settings run in a subprocess against
-the test database; documents are still served by Wagtail's view, after its
-privacy check, never by a redirect to the bucket."""
+S3-API server: moto's `moto_server`, in a process and a virtualenv of its
+own (.venv/s3server: moto imports a library called `responses`, the name of
+one of our apps, so it is kept out of the project's virtualenv). The
+production settings run in a subprocess against the test database;
+documents are still served by Wagtail's view, after its privacy check,
+never by a redirect to the bucket."""
 
 import json
+import os
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import database_url_for, free_port
-from tests.production_helpers import production_env, run_python
+from tests.production_helpers import ROOT, production_env, run_python
 from tools.services import _die_with_parent
 
 pytestmark = pytest.mark.postgres_only
@@ -27,7 +28,9 @@ SECRET = "puente-test-secret-0123456789"
 
 @pytest.fixture
 def s3_server(tmp_path):
-    moto = Path(sys.executable).with_name("moto_server")
+    # tools/test.sh installs moto in a virtualenv of its own (requirements-s3server.txt).
+    moto = Path(os.environ.get("PUENTE_S3_SERVER") or ROOT / ".venv/s3server/bin/moto_server")
+    assert moto.exists(), f"{moto} is missing: run make test, or see requirements-s3server.txt"
     port = free_port()
     log = open(tmp_path / "moto.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
