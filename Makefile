@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench clean
+.PHONY: run stack test lint format bench clean
 
 # The venv and its packages; pip only runs when a requirements file is newer than the stamp.
 $(PY):
@@ -21,7 +21,12 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=$(VENV); fi
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py serve --reload --bind 127.0.0.1:8000
+
+# The production stack on throwaway services: nginx, two app processes, a
+# worker (tools/stack.py); Ctrl-C stops it.
+stack: $(VENV)/.dev-installed
+	$(PY) -m tools.stack
 
 test:
 	PYTHON=$(PYTHON) bash tools/test.sh
@@ -34,6 +39,7 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	bash tools/lint-deploy.sh
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .

@@ -43,6 +43,8 @@ echo "== lint"
 .venv/bin/mypy
 .venv/bin/python manage.py check
 .venv/bin/python manage.py makemigrations --check --dry-run
+# Dockerfile, compose files, systemd units, shell scripts, nginx template.
+bash tools/lint-deploy.sh
 
 echo "== pytest on PostgreSQL"
 pytest_pass
