@@ -89,6 +89,13 @@ BOTH_DATABASES = {
     "tests/core/test_sqlite.py": (
         "SQLite's WAL, busy timeout and immediate transactions: publishing while posting"
     ),
+    "tests/core/test_health.py": (
+        "readiness: the migration plan, ages from datetime aggregates (Min over a Case), "
+        "query counts"
+    ),
+    "tests/core/test_request_log.py": (
+        "a uvicorn server and the test sharing the database: sessions, websockets"
+    ),
     "tests/comments/test_text_migration.py": (
         "a data migration: LIKE on text, bulk_update and upserts ignoring conflicts, query counts"
     ),

@@ -3,9 +3,7 @@
 import os
 from pathlib import Path
 
-import dj_database_url
-
-from core import sqlite
+from core import env, logs, sockets, sqlite
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SITE_DIR = BASE_DIR / "site"
@@ -15,8 +13,6 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 INSTALLED_APPS = [
-    # daphne first so that runserver serves ASGI (websockets) in development.
-    "daphne",
     # The bottom layer: no models; registers the `<id:...>` path converter.
     "core",
     "accounts",
@@ -67,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /health/live and /health/ready, first: any Host header, no HTTPS
+    # redirect (probes reach 127.0.0.1 directly; core/health.py).
+    "core.health.Health",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so that static files get them too (core/headers.py).
     "core.headers.SecurityHeaders",
@@ -77,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's log line names the signed-in person's id (core/request_log.py).
+    "core.request_log.RecordUser",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -115,7 +116,7 @@ TEMPLATES = [
 # timeout: core/sqlite.py says why.
 DATABASES = {
     "default": sqlite.with_options(
-        dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)
+        env.database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -180,10 +181,12 @@ TIME_ZONE = "America/Mexico_City"
 FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Both default to folders of the checkout; tools/stack.py (and a deployment
+# that keeps them elsewhere) moves them with these variables.
+STATIC_ROOT = Path(os.environ.get("PUENTE_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [SITE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("PUENTE_MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -219,6 +222,7 @@ REDIS_CHANNEL_LAYERS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
 }
+REDIS_HOST_OPTIONS = {"max_connections": 1000, "socket_connect_timeout": 2}
 
 
 def redis_channel_layer(url, kind=None):
@@ -228,12 +232,13 @@ def redis_channel_layer(url, kind=None):
     stays selectable (PUENTE_CHANNEL_LAYER=core) for comparison. redis-py 8
     refuses connection 101 rather than waiting, so the pool is sized for many
     handshakes; a Redis that is down fails fast."""
-    kind = kind or os.environ.get("PUENTE_CHANNEL_LAYER", "pubsub")
+    kind = kind or env.choice("PUENTE_CHANNEL_LAYER", tuple(REDIS_CHANNEL_LAYERS), "pubsub")
+    # `url` may also be a list of channels_redis host entries (production:
+    # several shards, or a Sentinel entry).
+    hosts = [{"address": url}] if isinstance(url, str) else url
     return {
         "BACKEND": REDIS_CHANNEL_LAYERS[kind],
-        "CONFIG": {
-            "hosts": [{"address": url, "max_connections": 1000, "socket_connect_timeout": 2}]
-        },
+        "CONFIG": {"hosts": [{**REDIS_HOST_OPTIONS, **host} for host in hosts]},
     }
 
 
@@ -269,7 +274,7 @@ PUENTE_SEARCH_REFRESH = False
 # shares one budget of the per-IP limits (the proxy's address); too high, and
 # a client picks its own address. DRF's throttles and allauth's rate limits
 # (sign-in, sign-up) both count by it.
-PUENTE_TRUSTED_PROXIES = int(os.environ.get("PUENTE_TRUSTED_PROXIES", "0"))
+PUENTE_TRUSTED_PROXIES = env.integer("PUENTE_TRUSTED_PROXIES", 0, minimum=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = PUENTE_TRUSTED_PROXIES
 
 REST_FRAMEWORK = {
@@ -317,11 +322,19 @@ SPECTACULAR_SETTINGS = {
 # Puente: demo accounts are created only when this is true (local demo mode).
 PUENTE_DEMO_MODE = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
+# Plain text to stderr, each line with its request's id (core/logs.py);
+# production writes JSON lines.
+LOGGING = logs.logging_config("WARNING", json=False)
+
+# /health/ready (core/health.py): how old the oldest change waiting for the
+# comment index and the oldest due background task may be (seconds), how
+# long a check of Redis or Elasticsearch may take, and how long a process
+# reuses a "no migration pending" answer.
+PUENTE_HEALTH = {
+    "backlog_max_age": 900,
+    "task_max_age": 600,
+    "timeout": 2.0,
+    "migrations_cache": 60,
 }
 
 # Extension points of the lower apps (docs/architecture.md, "Layers"): the
@@ -330,6 +343,12 @@ LOGGING = {
 PUENTE_COMMENT_GATES = ["moderation.holds.Holds", "notifications.hooks.Follows"]
 # Told, inside the writer's transaction, which comments changed.
 PUENTE_COMMENT_CHANGE_LISTENERS = ["search.indexing.schedule"]
+# More checks of /health/ready (core/health.py): name -> callable (limits)
+# returning {"status": "ok" | "fail", figures...}, or None where it does not apply.
+PUENTE_HEALTH_CHECKS = {
+    "search_index": "search.readiness.index_alias",
+    "search_backlog": "search.readiness.backlog",
+}
 # What a consultation page shows beyond its text (consultations/models.py):
 # callables (page, request) -> template context.
 PUENTE_CONSULTATION_PAGE_CONTEXT = [
@@ -515,7 +534,7 @@ PUENTE_PERMISSIONS_POLICY = {
 # from a background task. A mail server that does not answer in
 # EMAIL_TIMEOUT seconds fails the attempt; failed attempts are retried after
 # these delays (seconds), then the message is kept as failed for operators.
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 20, minimum=1)
 PUENTE_EMAIL_RETRY_DELAYS = [60, 600, 3600, 6 * 3600]
 
 # Notifications (notifications/): how a person hears about each topic until
@@ -535,3 +554,23 @@ PUENTE_CLOSING_SOON_DAYS = 3
 PUENTE_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 90
 # Follow and stop following, per person (forms and API alike).
 PUENTE_FOLLOW_RATE = "30/min"
+
+# The app server (`manage.py serve`, core/management/commands/serve.py: uvicorn
+# with these options; config/settings/production.py reads them from the
+# environment). A websocket message over ws_max_size bytes is refused by
+# uvicorn (close code 1009) before the app reads it: uvicorn's own default,
+# 16 MiB per message, let a client hold that much memory per connection.
+PUENTE_SERVER = {
+    "ws_max_size": sockets.MAX_FRAME_BYTES,
+    "ws_ping_interval": 20.0,
+    "ws_ping_timeout": 20.0,
+    "timeout_keep_alive": 5,
+    # Seconds open connections (websockets) get to finish on SIGTERM.
+    "timeout_graceful_shutdown": 10,
+    # None: no limit; a number answers 503 past that many connections.
+    "limit_concurrency": None,
+    "backlog": 2048,
+    # Trust X-Forwarded-For/-Proto only from these proxy addresses (nginx).
+    "proxy_headers": True,
+    "forwarded_allow_ips": "127.0.0.1",
+}

@@ -25,6 +25,10 @@ WIRED = {
     ],
     "PUENTE_NOTICE_EXTRAS": ["moderation.notices.appeals"],
     "PUENTE_HOME_PAGE_FIGURES": ["comments.figures.participation"],
+    "PUENTE_HEALTH_CHECKS": {
+        "search_index": "search.readiness.index_alias",
+        "search_backlog": "search.readiness.backlog",
+    },
 }
 SETTINGS_MODULES = ["config.settings.dev", "config.settings.test", "config.settings.production"]
 
@@ -48,7 +52,7 @@ def test_every_settings_module_wires_every_extension_point(name, monkeypatch):
 
 def test_the_wired_paths_resolve():
     for paths in WIRED.values():
-        for path in paths:
+        for path in paths.values() if isinstance(paths, dict) else paths:
             assert callable(import_string(path)), path
     assert issubclass(import_string(WIRED["PUENTE_COMMENT_GATES"][0]), CommentGate)
     assert import_string(WIRED["PUENTE_COMMENT_GATES"][0]) is Holds
