@@ -40,7 +40,8 @@ def database_url_for(connection):
 
 
 class ServerProcess:
-    """`uvicorn config.asgi:application` against the test database."""
+    """`manage.py serve` (uvicorn with production's limits, PUENTE_SERVER)
+    against the test database."""
 
     def __init__(self, database_url, log_path):
         self.port = free_port()
@@ -52,15 +53,7 @@ class ServerProcess:
         }
         self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host=127.0.0.1",
-                f"--port={self.port}",
-                "--no-access-log",
-            ],
+            [sys.executable, "manage.py", "serve", f"--bind=127.0.0.1:{self.port}"],
             cwd=ROOT,
             env=env,
             stdout=self.log,
