@@ -28,6 +28,7 @@ command -v msgfmt >/dev/null || missing+=(gettext)
 # nginx for the production stack's test (tools/stack.py runs its own; the
 # system's nginx is never used).
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null || missing+=(openssl) # the stack test's TLS certificate
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing Debian packages: ${missing[*]}" >&2
