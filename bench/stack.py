@@ -834,7 +834,7 @@ def report(apps, args, load, marks, elapsed, checked):
                 "max ms": round(latencies[-1], 1) if latencies else None,
                 "429": rate_limited,
                 "errors": errors,
-                "KB/answer": round(tally.bytes / 1024 / max(1, len(latencies)), 1),
+                "KB/answer (wire)": round(tally.bytes / 1024 / max(1, len(latencies)), 1),
                 "notes": "; ".join([f"{k}: {v}" for k, v in tally.failures.items()] + tally.samples)
                 or "-",
             }

@@ -62,8 +62,9 @@ def test_readers_and_writers_through_nginx_lose_no_write(stack, seeded):
     checked = bench.verify_in(stack, seeded["consultation"], load.posted_ids)
     assert checked["found"] == checked["published"] == 2
 
-    # The page is HTML of the discussion, the list its JSON.
-    assert page.latencies and page.bytes / len(page.latencies) > 20_000
+    # The page is HTML of the discussion (gzipped by nginx: the bench asks
+    # for it as browsers do), the list its JSON.
+    assert page.latencies and page.bytes / len(page.latencies) > 2_000
     # Both app processes answered, through nginx.
     answered = bench.upstream_counts(stack)
     assert answered.get("app1", 0) > 0 and answered.get("app2", 0) > 0, answered
