@@ -53,6 +53,14 @@ def lock_key(job: scheduled.Job) -> str:
     return LOCK_PREFIX + job.name
 
 
+def _child_environment() -> dict[str, str]:
+    """The scheduler's environment, with its settings module even when given
+    by --settings. Under override_settings (tests) SETTINGS_MODULE reads
+    None: the environment's then stands."""
+    module = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE")
+    return {**os.environ, **({"DJANGO_SETTINGS_MODULE": module} if module else {})}
+
+
 class Scheduler:
     """Runs jobs, each under its lock, in a child process."""
 
@@ -100,8 +108,7 @@ class Scheduler:
             child = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
                 command,
                 cwd=settings.BASE_DIR,
-                # The scheduler's settings, even when given by --settings.
-                env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
+                env=_child_environment(),
                 stdout=subprocess.PIPE,
                 stdin=subprocess.DEVNULL,
                 timeout=job.timeout,
