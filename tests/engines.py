@@ -236,6 +236,10 @@ ONE_ENGINE_ENOUGH = {
 # other test loading the machine: timing they assert can break when another
 # worker starves the servers they start of CPU (docs/testing.md).
 RUN_ALONE = {
+    "tests/stack/test_production_stack.py": (
+        "its own PostgreSQL, two app processes, a worker and nginx take the machine's"
+        " two cores: run beside the browser tests, they starved them past their timeouts"
+    ),
     "tests/e2e/test_live_two_servers.py": (
         "asserts that no client needed a catch-up fetch: a starved server answers a"
         " ping with a newer cursor before the event itself arrives through Redis"
