@@ -162,7 +162,9 @@ def test_home_and_consultation_pages_through_nginx(stack, demo_site):
     assert html.escape(demo_site["title"]) in page.text
     # Every request gets nginx's request id, echoed by the app.
     assert re.fullmatch(r"[0-9a-f]{32}", page.headers["X-Request-ID"])
-    assert f"rid={page.headers['X-Request-ID']}" in stack.logs("nginx-access")
+    # nginx writes its access line after the response is sent: wait for it.
+    rid = f"rid={page.headers['X-Request-ID']}"
+    assert eventually(lambda: rid in stack.logs("nginx-access")), stack.logs("nginx-access")
 
 
 def test_static_files_from_nginx_hashed_ones_cached_for_a_year(stack):
