@@ -1,8 +1,10 @@
 """The live channel of a consultation: `WS /ws/consultations/<id>/`.
 
 Thin: authenticate, join the group the recipient function names, validate
-every frame, call an action. The server pushes comment events; a client may
-also post through the socket (the same action as the HTTP API)."""
+every frame, call an action. The server pushes comment events (core/fanout.py
+writes them to this process's sockets: the consumer has no channel of its
+own); a client may also post through the socket (the same action as the
+HTTP API)."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -13,6 +15,7 @@ from comments import actions
 from comments.events import consultation_group
 from comments.serializers import comment_data
 from comments.threads import current_cursor
+from core import fanout
 from core.errors import ActionError, NotAllowed
 from core.sockets import FrameRateLimit, JsonFrames
 
@@ -20,8 +23,11 @@ POST_FIELDS = {"type", "body", "question", "section", "parent", "ref"}
 
 
 class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
+    # No channel per consumer: the process's feed delivers (core/fanout.py).
+    channel_layer_alias = None
+
     async def connect(self):
-        self.group = None
+        self.live = None
         consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
         try:
             self.consultation = await database_sync_to_async(actions.access_public_consultation)(
@@ -30,15 +36,19 @@ class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
         except ActionError:
             await self.close(code=4404)
             return
-        self.group = consultation_group(self.consultation.pk)
+        group = consultation_group(self.consultation.pk)
         limits = settings.PUENTE_WEBSOCKET_FRAME_LIMITS
         self.frames = FrameRateLimit(limits["rate"], limits["burst"])
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Subscribed before the page learns the socket is open: nothing that
+        # happens after "open" is missed.
+        await fanout.ready(group)
         await self.accept()
+        self.live = fanout.join(group, self.base_send)
 
     async def disconnect(self, code):
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.live is not None:
+            self.live.leave()
+            self.live = None
 
     async def receive(self, text_data=None, bytes_data=None):
         frame = await self.read_frame(text_data)
@@ -84,15 +94,3 @@ class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
             parent=frame.get("parent"),
         )
         return comment_data(comment)
-
-    async def dispatch(self, message):
-        # Fast path for the fan-out: Channels' dispatch first closes stale
-        # database connections in its one sync thread, once per message and
-        # client; this handler touches no database (measured: about half the
-        # server's CPU per broadcast with 1,000 clients).
-        if message["type"] == "consultation.event":
-            return await self.consultation_event(message)
-        return await super().dispatch(message)
-
-    async def consultation_event(self, message):
-        await self.send(text_data=message["text"])

@@ -15,6 +15,9 @@ logger = logging.getLogger(__name__)
 
 # The message type every Puente consumer relays to its socket as it is.
 EVENT = "consultation.event"
+# Every server process listens here (core/fanout.py on_control): events that
+# concern the processes themselves, e.g. a cached answer to drop.
+CONTROL_GROUP = "puente.control"
 
 
 def publish(group, event):

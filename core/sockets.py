@@ -10,6 +10,18 @@ from core.input import BadInput, load_json
 
 MAX_FRAME_BYTES = 16 * 1024
 
+# Close codes a Puente socket may end with, beside 1000-1015 (RFC 6455) and
+# FORBIDDEN/NOT_FOUND (4403/4404) of the consumers: site/static/js/*.js act
+# on each.
+# The client did not read fast enough and events piled up for it: reconnect
+# at once (with jitter) and catch up by cursor.
+CLOSE_FELL_BEHIND = 4001
+# No frame from the client for PUENTE_LIVE["idle_seconds"]: reconnect when
+# the page is looked at again.
+CLOSE_IDLE = 4408
+# Too many open sockets from this address or person (PUENTE_LIVE): back off.
+CLOSE_TOO_MANY = 4429
+
 
 class FrameRateLimit:
     """A token bucket: `rate` frames per second, bursts of `burst`."""

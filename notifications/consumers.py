@@ -16,7 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from core import live
+from core import fanout
 from core.sockets import FrameRateLimit, JsonFrames
 from notifications import reading
 from notifications.groups import person_group
@@ -41,8 +41,12 @@ def person_and_count(user):
 
 
 class NotificationsConsumer(JsonFrames, AsyncWebsocketConsumer):
+    # No channel per consumer: the process's feed delivers (core/fanout.py).
+    channel_layer_alias = None
+
     async def connect(self):
         self.group = None
+        self.live = None
         person = await database_sync_to_async(person_of)(self.scope.get("user"))
         if person is None:
             await self.accept()
@@ -54,14 +58,16 @@ class NotificationsConsumer(JsonFrames, AsyncWebsocketConsumer):
         # between is pushed as well, so the last count the client sees is
         # never older than the database.
         self.group = person_group(person)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await fanout.ready(self.group)
         await self.accept()
+        self.live = fanout.join(self.group, self.base_send)
         await self.send_unread("notifications.unread")
 
     async def disconnect(self, code):
-        if self.group:
-            group, self.group = self.group, None
-            await self.channel_layer.group_discard(group, self.channel_name)
+        self.group = None
+        if self.live is not None:
+            self.live.leave()
+            self.live = None
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.group:
@@ -82,13 +88,3 @@ class NotificationsConsumer(JsonFrames, AsyncWebsocketConsumer):
             await self.disconnect(FORBIDDEN)
             return await self.close(code=FORBIDDEN)
         return await self.send_json({"type": kind, "unread": unread})
-
-    async def dispatch(self, message):
-        # As in comments/consumers.py: the fan-out path touches no database.
-        if message["type"] == live.EVENT:
-            return await self.consultation_event(message)
-        return await super().dispatch(message)
-
-    async def consultation_event(self, message):
-        if self.group:
-            await self.send(text_data=message["text"])

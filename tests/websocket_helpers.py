@@ -51,3 +51,13 @@ async def connected(path, **kwargs):
 
 async def receive(socket):
     return await socket.receive_json_from(timeout=TIMEOUT)
+
+
+def local_sockets(group):
+    """How many sockets this event loop's fan-out delivers `group` to
+    (core/fanout.py: one layer channel per process and group, whatever the
+    number of sockets). Call it inside the loop that serves them."""
+    from core import fanout
+
+    feed = fanout.current().feeds.get(group)
+    return len(feed.sockets) if feed else 0

@@ -378,6 +378,12 @@ PUENTE_PUBLIC_READ_RATE = "300/min"
 PUENTE_EXPORT_RATE = "20/min"
 # Frames a websocket client may send: `rate` per second, bursts of `burst`.
 PUENTE_WEBSOCKET_FRAME_LIMITS = {"rate": 2, "burst": 10}
+# Live sockets (core/fanout.py, core/socket_limits.py): events one socket may
+# have waiting while the client is not reading before it is cut off (close
+# 4001: it reconnects and catches up by cursor); open sockets per address and
+# per signed-in person in one server process; seconds without a frame from
+# the client before its socket is closed (4408).
+PUENTE_LIVE = {"backlog": 256, "per_ip": 300, "per_person": 20, "idle_seconds": 600}
 
 # Documents per bulk request to the index (search_sync, search_rebuild);
 # bench/search: 1,000 bulk-indexed fastest (1,385 docs/s; 823 at 500, 1,294 at 2,000).
