@@ -43,8 +43,9 @@ class ServerProcess:
     """`manage.py serve` (uvicorn with production's limits, PUENTE_SERVER)
     against the test database."""
 
-    def __init__(self, database_url, log_path):
-        self.port = free_port()
+    def __init__(self, database_url, log_path, port=None):
+        # `port`: the one a stopped server had, to restart it where its pages are.
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},

@@ -5,7 +5,15 @@
  * cursor it applied; after a reconnect it asks the JSON API for everything
  * after it, so nothing is missed and nothing is shown twice. New comments in
  * a discussion the reader is not in wait behind an "N new comments — show"
- * button, announced politely, so the page never jumps or steals focus. */
+ * button, announced politely, so the page never jumps or steals focus.
+ *
+ * Reconnecting: retries are spread at random (the first within 0.5-3 s,
+ * then up to 30 s), so the readers of a restarted server come back over
+ * seconds, not in one instant; the close code decides the rest (see
+ * closed()). Coming back online or to the tab reconnects at once. The
+ * state is in #live-config's data-state ("connecting", "open", "waiting",
+ * "offline", "idle", "stopped", "closed"), the connections tried in
+ * data-attempts and the wait before the next in data-retry-ms. */
 (function () {
   "use strict";
   var config = document.getElementById("live-config");
@@ -16,12 +24,37 @@
   var cursor = parseInt(text.cursor, 10) || 0;
   var announcer = document.getElementById("live-announcer");
   var pending = {}; // anchor key -> [li elements waiting behind the button]
-  var socket = null;
-  var attempts = 0;
-  var everConnected = false;
-  var heartbeat = null;
-  var HEARTBEAT_MS = 20000;
   var catchingUp = null;
+
+  // The connection. Reconnects are spread out (full jitter) so that the
+  // readers of a restarted server do not all come back in the same instant,
+  // and the close code says how soon (core/sockets.py).
+  var FELL_BEHIND = 4001; // the page did not read fast enough: at once, catch up
+  var FORBIDDEN = 4403;
+  var NOT_FOUND = 4404;
+  var IDLE = 4408; // nothing sent for a long while: when the page is looked at
+  var TOO_MANY = 4429; // too many sockets from here: back off long
+  var RETRY_FLOOR_MS = 500;
+  var RETRY_FIRST_MS = 3000; // the first retry falls within 0.5-3 s
+  var RETRY_MAX_MS = 30000;
+  var TOO_MANY_MS = 30000; // after 4429, wait 30-60 s
+  var SOON_MS = 1000; // "at once": within a second, spread
+  var HEALTHY_MS = 15000; // a connection open this long resets the backoff
+  var ANNOUNCE_AFTER_MS = 2000; // a short break is not announced
+  var HEARTBEAT_MS = 20000;
+  var socket = null;
+  var failures = 0; // connections lost or refused since the last healthy one
+  var attempts = 0; // connections tried, shown in data-attempts
+  var openedAt = 0;
+  var notBefore = 0; // no reconnect before this time (after 4429)
+  var retryTimer = null;
+  var heartbeat = null;
+  var lostTimer = null;
+  var lostAnnounced = false;
+  var resumed = ""; // "live updates resumed", said with what the catch-up brings
+  var stopped = false; // 4403/4404: for good
+  var parked = false; // in the browser's page cache
+  var catchUpRetries = 0;
 
   function announce(message) {
     if (!announcer) return;
@@ -106,6 +139,8 @@
       var title = section ? section.dataset.title : "";
       return plural(text.announceOne, text.announceMany, added[key]).replace("%(title)s", title);
     });
+    if (resumed) said.unshift(resumed);
+    resumed = "";
     if (said.length) announce(said.join(" "));
   }
 
@@ -290,13 +325,26 @@
   function fetchAfter() {
     // Everything after our cursor, page by page (the API caps each answer).
     return fetch(text.api + "?after=" + cursor, { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        if (response.ok) return response.json();
+        if (response.status >= 500 || response.status === 429) throw new Error("later");
+        return null;
+      })
       .then(function (data) {
         if (!data) return;
+        catchUpRetries = 0;
         applyCaughtUp(data);
         if (data.results.length >= 500) return fetchAfter();
       })
-      .catch(function () {});
+      .catch(function () {
+        // The server busy or restarting: again in a few seconds while the
+        // socket is open (a few times; the next pong or reconnect also does).
+        if (catchUpRetries >= 5) return;
+        catchUpRetries += 1;
+        window.setTimeout(function () {
+          if (socket && socket.readyState === WebSocket.OPEN) catchUp();
+        }, spread(1000, 5000));
+      });
   }
 
   function applyCaughtUp(data) {
@@ -314,42 +362,149 @@
     announceAdded(added);
   }
 
+  function setState(state) {
+    config.dataset.state = state;
+  }
+
+  function spread(low, high) {
+    return low + Math.random() * (high - low);
+  }
+
+  function backoff() {
+    // Full jitter: anywhere between the floor and a cap that doubles with
+    // each failure, 3 s for the first retry, 30 s at most.
+    var cap = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * Math.pow(2, Math.max(0, failures - 1)));
+    return spread(RETRY_FLOOR_MS, cap);
+  }
+
+  function schedule(delay) {
+    window.clearTimeout(retryTimer);
+    var wait = Math.max(delay, notBefore - Date.now());
+    config.dataset.retryMs = String(Math.round(wait));
+    setState("waiting");
+    retryTimer = window.setTimeout(connect, wait);
+  }
+
+  // Back online, or the page looked at again: try now rather than at the
+  // end of a long backoff (still spread, and never before a 4429's wait).
+  function reconnectSoon() {
+    if (stopped || parked || socket) return;
+    schedule(spread(0, SOON_MS));
+  }
+
+  function ping() {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');
+  }
+
+  function lost() {
+    // Announced once, if the break lasts: never on every retry.
+    window.clearTimeout(lostTimer);
+    lostTimer = window.setTimeout(function () {
+      lostAnnounced = true;
+      announce(text.reconnecting);
+    }, ANNOUNCE_AFTER_MS);
+  }
+
   function connect() {
+    window.clearTimeout(retryTimer);
+    retryTimer = null;
+    if (stopped || parked || socket) return;
+    attempts += 1;
+    config.dataset.attempts = String(attempts);
+    setState("connecting");
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + "/ws/consultations/" + text.consultation + "/");
-    socket.addEventListener("open", function () {
-      config.dataset.state = "open";
-      if (attempts > 0 || everConnected) {
-        announce(text.reconnected);
-      }
-      attempts = 0;
-      everConnected = true;
-      catchUp();
+    var ws = new WebSocket(scheme + window.location.host + "/ws/consultations/" + text.consultation + "/");
+    socket = ws;
+    ws.addEventListener("open", function () {
+      openedAt = Date.now();
+      setState("open");
+      window.clearTimeout(lostTimer);
+      resumed = lostAnnounced ? text.reconnected : "";
+      lostAnnounced = false;
+      catchUp().then(function () {
+        if (resumed) announceAdded({});
+      });
       // The pong carries the consultation's cursor: a quiet page still learns
-      // of events lost while the server's channel layer was away.
+      // of events lost while the server's channel layer was away. A hidden
+      // page stays quiet, so the server may close it as idle (4408).
       heartbeat = window.setInterval(function () {
-        if (socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');
+        if (!document.hidden) ping();
       }, HEARTBEAT_MS);
     });
-    socket.addEventListener("message", function (message) {
+    ws.addEventListener("message", function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (!event) return;
       if (event.type === "pong") {
         if (event.cursor > cursor) catchUp();
+      } else if (event.type === "live.resync") {
+        // The server's feed was away (Redis was down) and is back.
+        catchUp();
       } else if (event.type && event.comment) {
         applyBatch([event]);
       }
     });
-    socket.addEventListener("close", function () {
-      config.dataset.state = "closed";
-      window.clearInterval(heartbeat);
-      if (attempts === 0 && everConnected) announce(text.reconnecting);
-      attempts += 1;
-      // Exponential backoff with jitter, at most 30 s.
-      var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts, 5)));
-      window.setTimeout(connect, delay / 2 + Math.random() * delay / 2);
-    });
+    ws.addEventListener("close", closed);
   }
+
+  function closed(event) {
+    if (event.target !== socket) return; // one put away for the page cache
+    socket = null;
+    window.clearInterval(heartbeat);
+    var wasOpen = openedAt > 0;
+    if (wasOpen && Date.now() - openedAt >= HEALTHY_MS) failures = 0;
+    openedAt = 0;
+    failures += 1;
+    var code = event.code;
+    if (code === FORBIDDEN || code === NOT_FOUND) {
+      // Not allowed or no longer published: trying again would not help.
+      stopped = true;
+      window.clearTimeout(lostTimer);
+      setState("stopped");
+      return;
+    }
+    if (wasOpen) lost();
+    if (code === TOO_MANY) {
+      notBefore = Date.now() + spread(TOO_MANY_MS, 2 * TOO_MANY_MS);
+      schedule(0);
+    } else if (navigator.onLine === false) {
+      setState("offline"); // the "online" event brings it back
+    } else if (code === IDLE && document.hidden) {
+      setState("idle"); // "visibilitychange" brings it back
+    } else if ((code === FELL_BEHIND || code === IDLE) && failures <= 1) {
+      schedule(spread(100, SOON_MS));
+    } else {
+      // 1012 (server restarting), 1001 (going away), 1006 (no server), ...
+      schedule(backoff());
+    }
+  }
+
+  window.addEventListener("online", reconnectSoon);
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) return;
+    if (socket) ping(); // anything missed while hidden: the pong's cursor says
+    else reconnectSoon();
+  });
+  window.addEventListener("pagehide", function (event) {
+    // Into the browser's page cache: no socket held open meanwhile.
+    if (!event.persisted || stopped) return;
+    parked = true;
+    window.clearTimeout(retryTimer);
+    window.clearTimeout(lostTimer);
+    window.clearInterval(heartbeat);
+    var ws = socket;
+    socket = null;
+    openedAt = 0;
+    setState("closed");
+    if (ws) ws.close();
+  });
+  window.addEventListener("pageshow", function (event) {
+    // Back from the page cache: connect again (and catch up on open).
+    if (!event.persisted || !parked) return;
+    parked = false;
+    failures = 0;
+    connect();
+  });
 
   // The page's own forms (forms.js) showed this comment: it no longer waits.
   document.addEventListener("puente:comment-shown", function (event) {
