@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from comments import actions
 from comments.events import consultation_group
+from comments.live_access import live_consultation
 from comments.serializers import comment_data
 from comments.threads import current_cursor
 from core import fanout
@@ -30,9 +31,8 @@ class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
         self.live = None
         consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
         try:
-            self.consultation = await database_sync_to_async(actions.access_public_consultation)(
-                consultation_id
-            )
+            # From this process's memory when it can (no sync-thread trip).
+            self.consultation = await live_consultation(consultation_id)
         except ActionError:
             await self.close(code=4404)
             return

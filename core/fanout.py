@@ -47,7 +47,10 @@ logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 
-RESYNC = json.dumps({"type": "live.resync"})
+# Sent to a feed's sockets, and to the control handlers registered for it,
+# when its subscription works again after a failure: events were lost.
+RESYNC_TYPE = "live.resync"
+RESYNC = json.dumps({"type": RESYNC_TYPE})
 # How long a new group's first socket waits for the subscription before the
 # handshake goes on without it (then the resync event covers the gap).
 READY_WAIT = 2.0

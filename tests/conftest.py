@@ -170,6 +170,18 @@ def _default_language_and_time_zone():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_live_access():
+    """Live sockets remember consultations per process (consultations/
+    socket_access.py); tests reuse ids (SQLite rolls its sequences back with
+    each test), so a "not found" kept from one test would refuse the next
+    test's consultation."""
+    from consultations import socket_access
+
+    socket_access.invalidate(None)
+    yield
+
+
 NO_RATE_LIMITS = {"interval": 0, "new_account_interval": 0, "new_account_days": 0}
 
 
