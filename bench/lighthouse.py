@@ -4,7 +4,7 @@
 
 Installs npm `lighthouse` into var/lighthouse/ when it is missing, loads the
 demo (`manage.py migrate` and `load_demo`) into a temporary SQLite database,
-serves it with uvicorn as the browser tests do, with static files collected,
+serves it with `manage.py serve` (uvicorn) as the browser tests do, with static files collected,
 hashed and compressed as production serves them (bench/lighthouse_settings.py),
 and runs Lighthouse's mobile preset with Debian's Chromium on each page,
 printing the four category scores (the
@@ -84,15 +84,8 @@ class DemoSite:
             subprocess.run(manage + command, cwd=ROOT, env=self.env, check=True)
         self.log = open(Path(folder) / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host=127.0.0.1",
-                f"--port={self.port}",
-                "--no-access-log",
-            ],
+            # manage.py serve: uvicorn with production's limits (PUENTE_SERVER).
+            [sys.executable, "manage.py", "serve", f"--bind=127.0.0.1:{self.port}"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,

@@ -567,7 +567,18 @@ PUENTE_FOLLOW_RATE = "30/min"
 # uvicorn (close code 1009) before the app reads it: uvicorn's own default,
 # 16 MiB per message, let a client hold that much memory per connection.
 PUENTE_SERVER = {
+    # uvicorn's sans-I/O websockets protocol: it checks a frame's length in
+    # its header and reads one message at a time (reading pauses until the
+    # app has taken it), whatever ws_max_queue says.
+    "ws": "websockets-sansio",
     "ws_max_size": sockets.MAX_FRAME_BYTES,
+    # Messages waiting for the app per socket in uvicorn's other websockets
+    # protocol (its default is 32 of up to ws_max_size each).
+    "ws_max_queue": 4,
+    # Compression of websocket messages (permessage-deflate), negotiated with
+    # each client; off until bench/fanout decides (CPU per message against
+    # bytes on the wire; uvicorn compresses a frame once per client).
+    "ws_per_message_deflate": False,
     "ws_ping_interval": 20.0,
     "ws_ping_timeout": 20.0,
     "timeout_keep_alive": 5,

@@ -15,7 +15,13 @@ from core import env
 from core.logs import logging_config
 
 from .base import *  # noqa: F403
-from .base import DEFAULT_FROM_EMAIL, PUENTE_SEARCH_INDEX, PUENTE_SERVER, redis_channel_layer
+from .base import (
+    DEFAULT_FROM_EMAIL,
+    PUENTE_LIVE,
+    PUENTE_SEARCH_INDEX,
+    PUENTE_SERVER,
+    redis_channel_layer,
+)
 
 DEBUG = False
 SECRET_KEY = env.required("SECRET_KEY", secret=True)
@@ -254,6 +260,17 @@ PUENTE_SERVER = {
     "forwarded_allow_ips": env.ip_networks(
         "PUENTE_FORWARDED_ALLOW_IPS", PUENTE_SERVER["forwarded_allow_ips"]
     ),
+    "ws_per_message_deflate": env.boolean(
+        "PUENTE_WS_PER_MESSAGE_DEFLATE", PUENTE_SERVER["ws_per_message_deflate"]
+    ),
+}
+# Live sockets per app process (core/socket_limits.py): open per address and
+# per signed-in person, seconds without a frame from the client; 0: no limit.
+PUENTE_LIVE = {
+    **PUENTE_LIVE,
+    "per_ip": env.integer("PUENTE_WS_PER_IP", PUENTE_LIVE["per_ip"], minimum=0),
+    "per_person": env.integer("PUENTE_WS_PER_PERSON", PUENTE_LIVE["per_person"], minimum=0),
+    "idle_seconds": env.integer("PUENTE_WS_IDLE_SECONDS", PUENTE_LIVE["idle_seconds"], minimum=0),
 }
 
 # --- Logs (one JSON line per request, core/request_log.py) and errors.

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CHANNEL_LAYERS, DATABASES, REDIS_URL
+from .base import CHANNEL_LAYERS, DATABASES, PUENTE_LIVE, REDIS_URL
 
 # pytest-xdist's worker ("gw0", "gw1", ...), empty outside a parallel run. The
 # servers a browser test starts inherit it with the rest of the environment.
@@ -42,6 +42,10 @@ PUENTE_MODERATION_WRITE_RATE = "100000/min"
 PUENTE_PUBLIC_READ_RATE = "100000/min"
 PUENTE_EXPORT_RATE = "100000/min"
 PUENTE_FOLLOW_RATE = "100000/min"
+# The same for open sockets (core/socket_limits.py): bench/fanout's 1,000 to
+# 5,000 clients all come from 127.0.0.1; tests/core/test_socket_limits.py
+# runs its servers with the limits it tests.
+PUENTE_LIVE = {**PUENTE_LIVE, "per_ip": 0, "per_person": 0}
 
 # The suite at large indexes into the database backend; the search tests
 # choose the Elasticsearch backend themselves when ELASTICSEARCH_URL is set.

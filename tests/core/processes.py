@@ -73,18 +73,18 @@ class RedisProcess:
 
 
 class Uvicorn:
-    """`uvicorn config.asgi:application` with the given settings module and
-    environment, its stderr (the log) in a file the test reads."""
+    """`manage.py serve` (uvicorn on config.asgi:application with the limits
+    of PUENTE_SERVER, as production runs it) with the given settings module
+    and environment, its stderr (the log) in a file the test reads."""
 
-    def __init__(self, settings_module, env, log_path):
+    def __init__(self, settings_module, env, log_path, args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         clean = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application"]
-            + ["--host=127.0.0.1", f"--port={self.port}", "--no-access-log"],
+            [sys.executable, "manage.py", "serve", f"--bind=127.0.0.1:{self.port}", *args],
             cwd=ROOT,
             env={**clean, "DJANGO_SETTINGS_MODULE": settings_module, **env},
             stdout=self.log,
