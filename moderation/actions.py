@@ -19,7 +19,7 @@ from comments.models import Comment, CommentStatus, TaggedComment, Theme
 from comments.text import clean_body
 from core.errors import ActionError, Conflict, Invalid, NotAllowed
 from core.parse import MAX_ID
-from moderation import events, policy
+from moderation import changes, events, policy
 from moderation.holds import open_review
 from moderation.models import (
     ACTIONS_WITH_REASON,
@@ -124,17 +124,17 @@ def do_flag(user, comment, *, reason, note=""):
     hooks.changed(comment.pk)
     review = open_review(comment, ReviewKind.FLAGGED, now)
     review.flag_count = Flag.objects.filter(comment=comment, cleared=False).count()
-    review.save()
     threshold = policy.policy_for(comment.consultation).auto_hide_flags
     if review.flag_count >= threshold and comment.status == CommentStatus.PUBLISHED:
         top_reason = _top_reason(comment)
         comment_actions.change_status(comment, CommentStatus.HIDDEN, "comment.hidden")
         review.action, review.reason = Action.HIDE, top_reason
-        review.save(update_fields=["action", "reason"])
         _record(None, Action.HIDE, comment=comment, user=comment.author, reason=top_reason, now=now)
         notify.tell(
             comment.author, Notice.Kind.HIDDEN_BY_FLAGS, comment=comment, reason=top_reason, now=now
         )
+    # The queue's change number is taken last (moderation/changes.py).
+    changes.stamp(review).save()
     events.on_commit_queue_changed(review)
     return flag
 
@@ -198,10 +198,24 @@ def do_decide(moderator, comment, *, action, reason="", note=""):
     return _decide(moderator, comment, action, reason, note, timezone.now())
 
 
-def _decide(moderator, comment, action, reason, note, now, *, email_author=True, notices=None):
+def _decide(
+    moderator,
+    comment,
+    action,
+    reason,
+    note,
+    now,
+    *,
+    email_author=True,
+    notices=None,
+    unstamped=None,
+):
     """do_decide inside the caller's transaction, `moderator` fresh. With a
     `notices` list, the author's notice is appended to it, unsaved, for the
-    caller to leave with all the others (notify.tell_many) instead."""
+    caller to leave with all the others (notify.tell_many) instead. With an
+    `unstamped` list, the queue item is appended to it without its change
+    number, for the caller to number last (moderation.changes.stamp_all),
+    after the other comments it locks."""
     comment = comment_actions.lock_comment(comment)
     review = Review.objects.select_for_update().filter(comment=comment).first()
     note = check_decision(moderator, comment, review, action, reason, note)
@@ -227,7 +241,6 @@ def _decide(moderator, comment, action, reason, note, now, *, email_author=True,
         review.flag_count = 0
     review.pending = False
     review.action, review.reason = action, reason
-    review.save()
     Appeal.objects.filter(comment=comment, resolved__isnull=True).update(resolved=now)
     decision = _record(
         moderator, action, comment=comment, user=comment.author, reason=reason, note=note, now=now
@@ -259,6 +272,12 @@ def _decide(moderator, comment, action, reason, note, now, *, email_author=True,
                 now=now,
                 email=email_author,
             )
+    # The queue's change number is taken last (moderation/changes.py).
+    if unstamped is not None:
+        review.save()
+        unstamped.append(review)
+    else:
+        changes.stamp(review).save()
     events.on_commit_queue_changed(review)
     return decision
 
@@ -490,10 +509,22 @@ def do_block(moderator, person, *, reason, note="", hide_content=False):
     hidden = 0
     if hide_content:
         shown = (CommentStatus.PUBLISHED, CommentStatus.HELD)
+        reviews: list[Review] = []
         for comment in Comment.objects.filter(author=person, status__in=shown).order_by("pk"):
             # A notice per comment (each may be appealed), one e-mail: the block's.
-            _decide(moderator, comment, Action.HIDE, reason, note, now, email_author=False)
+            _decide(
+                moderator,
+                comment,
+                Action.HIDE,
+                reason,
+                note,
+                now,
+                email_author=False,
+                unstamped=reviews,
+            )
             hidden += 1
+        # Numbered once every comment is locked: see moderation/changes.py.
+        changes.stamp_all(reviews)
     return hidden
 
 
@@ -530,6 +561,6 @@ def do_appeal(user, comment, *, note):
     note = check_note(note, required=True)
     appeal = Appeal.objects.create(comment=comment, note=note, created=now)
     review = open_review(comment, ReviewKind.APPEALED, now)
-    review.save()
+    changes.stamp(review).save()
     events.on_commit_queue_changed(review)
     return appeal

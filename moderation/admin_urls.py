@@ -9,6 +9,7 @@ app_name = "moderation_admin"
 urlpatterns = [
     path("queue/", admin_views.QueueView.as_view(), name="queue"),
     path("queue/item/<id:comment_id>/", admin_views.QueueItemView.as_view(), name="queue_item"),
+    path("queue/changes/", admin_views.QueueChangesView.as_view(), name="queue_changes"),
     path("queue/<id:comment_id>/decide/", admin_views.DecideView.as_view(), name="decide"),
     path("queue/bulk/", admin_views.BulkDecideView.as_view(), name="bulk"),
     path("users/<id:user_id>/", admin_views.PersonView.as_view(), name="user"),

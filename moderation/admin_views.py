@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -32,10 +32,10 @@ from comments.links import anchor_label, thread_url
 from comments.models import Comment, CommentStatus
 from consultations.models import ConsultationPage
 from core.admin import RestrictedTo, SectionPage, admin_page_named, comment_refusal, error_text
-from core.errors import ActionError
-from core.parse import as_int
+from core.errors import ActionError, Invalid
+from core.parse import MAX_ID, as_int
 from core.text import fold
-from moderation import actions
+from moderation import actions, changes
 from moderation.models import (
     Action,
     Decision,
@@ -283,6 +283,9 @@ class QueueView(ModerationPage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # Read before the rows: a change made while they are read is after
+        # it, and the live page (queue.js) catches up on it.
+        cursor = changes.current_cursor()
         filters = Filters.from_params(self.request.GET)
         paginator = WagtailPaginator(pending_reviews(filters), PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("p"))
@@ -300,9 +303,43 @@ class QueueView(ModerationPage):
             sorts=[(key, SORT_LABELS[key]) for key in SORTS],
             bulk_actions=[(a.value, a.label) for a in actions.COMMENT_ACTIONS],
             item_url=reverse("moderation_admin:queue_item", args=[0]),
+            changes_url=reverse("moderation_admin:queue_changes"),
+            cursor=cursor,
             max_note=actions.MAX_NOTE_LENGTH,
         )
         return context
+
+
+def parse_cursor(value):
+    """The `after` a page sent: a whole number from 0 to 2**63 - 1 in ASCII
+    digits (core.parse's rule), else Invalid naming the field."""
+    if value is None or value == "":
+        raise Invalid({"after": [_("Give the cursor to read the changes after.")]})
+    cursor = as_int(value, minimum=0, maximum=MAX_ID)
+    if cursor is None:
+        raise Invalid(
+            {"after": [_("The cursor must be a whole number from 0 to %(max)s.") % {"max": MAX_ID}]}
+        )
+    return cursor
+
+
+class QueueChangesView(ModeratorsOnly, View):
+    """`GET queue/changes/?after=N`: the queue's changes after cursor N, as
+    JSON, for the live page that missed events (a reconnect, a gap, a pong
+    ahead of it): {"results": [queue.changed events], "next_cursor", "more"},
+    oldest first, at most moderation.changes.CHANGES_LIMIT at a time, in a
+    constant number of queries. The page fetches each pending item's row
+    through QueueItemView, where its filters apply. A bad cursor: 400 with
+    the error envelope."""
+
+    http_method_names = ["get"]
+
+    def get(self, request):
+        try:
+            after = parse_cursor(request.GET.get("after"))
+        except Invalid as error:
+            return JsonResponse(error.envelope(), status=400)
+        return JsonResponse(changes.changes_after(after))
 
 
 class QueueItemView(ModeratorsOnly, View):

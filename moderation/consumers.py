@@ -15,7 +15,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from accounts.rules import is_moderator
+from core import fanout
 from core.sockets import FrameRateLimit, JsonFrames
+from moderation.changes import current_cursor
 from moderation.events import QUEUE_GROUP
 
 FORBIDDEN = 4403
@@ -31,24 +33,30 @@ def still_moderator(user):
 
 
 class QueueConsumer(JsonFrames, AsyncWebsocketConsumer):
+    # No channel per consumer: the process's feed delivers (core/fanout.py).
+    channel_layer_alias = None
+
     async def connect(self):
         self.joined = False
+        self.live = None
         if not await database_sync_to_async(still_moderator)(self.scope.get("user")):
             await self.accept()
             await self.close(code=FORBIDDEN)
             return
         limits = settings.PUENTE_WEBSOCKET_FRAME_LIMITS
         self.frames = FrameRateLimit(limits["rate"], limits["burst"])
-        # In the group before the page learns the socket is open: nothing
-        # that happens after "open" is missed.
-        await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
+        # Subscribed before the page learns the socket is open: nothing that
+        # happens after "open" is missed.
+        await fanout.ready(QUEUE_GROUP)
         self.joined = True
         await self.accept()
+        self.live = fanout.join(QUEUE_GROUP, self.base_send)
 
     async def disconnect(self, code):
-        if self.joined:
-            self.joined = False
-            await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
+        self.joined = False
+        if self.live is not None:
+            self.live.leave()
+            self.live = None
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.joined:
@@ -61,14 +69,7 @@ class QueueConsumer(JsonFrames, AsyncWebsocketConsumer):
         if not await database_sync_to_async(still_moderator)(self.scope.get("user")):
             await self.disconnect(FORBIDDEN)
             return await self.close(code=FORBIDDEN)
-        return await self.send_json({"type": "pong"})
-
-    async def dispatch(self, message):
-        # As in comments/consumers.py: the fan-out path touches no database.
-        if message["type"] == "consultation.event":
-            return await self.consultation_event(message)
-        return await super().dispatch(message)
-
-    async def consultation_event(self, message):
-        if self.joined:
-            await self.send(text_data=message["text"])
+        # The queue's cursor (one query): a page that sees it ahead of its own
+        # missed events (the channel layer was away) and catches up over HTTP.
+        cursor = await database_sync_to_async(current_cursor)()
+        return await self.send_json({"type": "pong", "cursor": cursor})

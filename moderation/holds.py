@@ -5,7 +5,8 @@ of a comment its author withdrew. `Holds` is the gate comments.actions asks
 (comments.hooks, setting PUENTE_COMMENT_GATES)."""
 
 from comments.hooks import CommentGate
-from moderation import events, policy
+from comments.models import ConsultationActivity
+from moderation import changes, events, policy
 from moderation.models import Review, ReviewKind
 from notifications import notify
 from notifications.models import Notice
@@ -52,6 +53,8 @@ def open_review(comment, kind, now):
 def hold_new_comment(comment, hold, now):
     """Queue a comment the site held on posting and tell its author."""
     hold_reason, detail = hold
+    notify.tell(comment.author, Notice.Kind.HELD, comment=comment, hold_reason=hold_reason, now=now)
+    # Numbered last (moderation/changes.py).
     review = Review.objects.create(
         comment=comment,
         consultation_id=comment.consultation_id,
@@ -59,8 +62,8 @@ def hold_new_comment(comment, hold, now):
         hold_reason=hold_reason,
         hold_detail=detail[:100],
         opened=now,
+        seq=changes.take()[0],
     )
-    notify.tell(comment.author, Notice.Kind.HELD, comment=comment, hold_reason=hold_reason, now=now)
     events.on_commit_queue_changed(review)
     return review
 
@@ -72,7 +75,7 @@ def review_edit(comment, hold, now):
     hold_reason, detail = hold
     review = open_review(comment, ReviewKind.FLAGGED, now)
     review.hold_reason, review.hold_detail = hold_reason, detail[:100]
-    review.save()
+    changes.stamp(review).save()
     events.on_commit_queue_changed(review)
     return review
 
@@ -82,19 +85,35 @@ def withdraw(comment):
     review = Review.objects.filter(comment=comment, pending=True).first()
     if review is not None:
         review.pending = False
-        review.save(update_fields=["pending"])
+        changes.stamp(review).save(update_fields=["pending", "seq"])
         events.on_commit_queue_changed(review)
 
 
 def withdraw_all(comments):
     """Their author deleted all of these comments (their account): their
-    pending queue items close, in one update."""
+    pending queue items close, in one update.
+
+    comments.actions.do_withdraw_all numbers the comments in each of their
+    consultations after this (ConsultationActivity, in key order), and a
+    held comment's post numbers its consultation before the queue: those
+    counters are locked first here, in the same order, so that taking the
+    queue's number now closes no lock cycle."""
     reviews = list(
-        Review.objects.filter(comment_id__in=[comment.pk for comment in comments], pending=True)
+        Review.objects.filter(
+            comment_id__in=[comment.pk for comment in comments], pending=True
+        ).order_by("pk")
     )
     if not reviews:
         return
-    Review.objects.filter(pk__in=[review.pk for review in reviews]).update(pending=False)
+    consultation_ids = sorted({comment.consultation_id for comment in comments})
+    list(
+        ConsultationActivity.objects.select_for_update()
+        .filter(pk__in=consultation_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for review, seq in zip(reviews, changes.take(len(reviews)), strict=True):
+        review.pending, review.seq = False, seq
+    Review.objects.bulk_update(reviews, ["pending", "seq"])
     for review in reviews:
-        review.pending = False
         events.on_commit_queue_changed(review)

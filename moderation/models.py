@@ -138,6 +138,19 @@ COMMENT_ACTIONS = (Action.APPROVE, Action.HIDE, Action.REMOVE, Action.RESTORE)
 ACTIONS_WITH_REASON = (Action.HIDE, Action.REMOVE, Action.BLOCK)
 
 
+class QueueActivity(models.Model):
+    """The review queue's change counter: one row (pk 1). Every write to a
+    queue item takes the next value under the row's lock, last in its
+    transaction (moderation/changes.py), so values commit in order and a
+    moderator's page that saw value N can ask for every change after N
+    without missing one."""
+
+    last_seq = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"queue: {self.last_seq}"
+
+
 class Review(models.Model):
     """A comment's place in the review queue: one row per comment that ever
     needed a moderator, pending until a decision resolves it."""
@@ -157,9 +170,13 @@ class Review(models.Model):
     # The last decision, for the author and the public figures.
     action = models.CharField(max_length=10, choices=Action.choices, blank=True)
     reason = models.CharField(max_length=20, choices=FlagReason.choices, blank=True)
+    # The queue's change counter (QueueActivity) at the item's last change:
+    # the live page catches up on the changes after its cursor.
+    seq = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [
+            models.Index(fields=["seq"], name="review_seq_idx"),
             models.Index(
                 fields=["-flag_count", "opened"],
                 condition=Q(pending=True),

@@ -112,3 +112,85 @@ def test_a_row_being_worked_on_is_never_pulled_away(browser_site, browser):
         assert note.input_value() == "Estoy escribiendo"
     finally:
         context.close()
+
+
+# Every WebSocket the page opens is kept in window.__sockets; while
+# window.__holdSockets is true, new ones go to a path the server refuses, so
+# the page stays disconnected for as long as the test wants.
+HOLD_SOCKETS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.__holdSockets = false;
+  function Held(url, protocols) {
+    const target = window.__holdSockets ? url.replace(/\\/ws\\/.*$/, "/ws/nowhere/") : url;
+    const socket = protocols === undefined ? new Native(target) : new Native(target, protocols);
+    window.__sockets.push(socket);
+    return socket;
+  }
+  Held.prototype = Native.prototype;
+  Object.assign(Held, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = Held;
+})();
+"""
+
+
+def test_a_reconnected_queue_shows_what_it_missed(browser_site, browser):
+    """The moderator's socket is lost; meanwhile two comments are flagged and
+    another moderator resolves the item on screen. Back online, the page
+    asks for the changes after its cursor: the new items appear, the
+    resolved one goes, and the live region says the queue is up to date."""
+    site = browser_site
+    base, consultation = site["server"].url, site["page"]
+    question = consultation.ordered_questions[0].pk
+    shown, first, second = (
+        comment_actions.do_post_comment(site["author"], consultation, body=body, question=question)
+        for body in ("Ya estaba en la cola", "Reportado sin conexión", "También sin conexión")
+    )
+    actions.do_flag(site["reporter"], shown, reason="spam")
+    context = browser.new_context()
+    context.add_init_script(HOLD_SOCKETS)
+    try:
+        tab = context.new_page()
+        sign_in(tab, base, "mod@example.com")
+        tab.goto(base + reverse("moderation_admin:queue"))
+        root = tab.locator("[data-moderation-queue]")
+        tab.wait_for_selector('[data-moderation-queue][data-state="open"]', state="attached")
+        assert tab.locator(f"#queue-item-{shown.pk}").is_visible()
+        assert root.get_attribute("data-cursor") == "1"
+
+        # The connection goes and stays gone.
+        tab.evaluate("window.__holdSockets = true; window.__sockets.forEach((s) => s.close())")
+        tab.wait_for_selector('[data-moderation-queue][data-state="closed"]', state="attached")
+        in_thread(actions.do_flag, site["reporter"], first, reason="abusive")
+        in_thread(actions.do_flag, site["reporter"], second, reason="spam")
+        in_thread(actions.do_decide, site["other_moderator"], shown, action="approve")
+        # Nothing reached the page meanwhile.
+        assert tab.locator(f"#queue-item-{first.pk}").count() == 0
+        assert tab.locator(f"#queue-item-{shown.pk}").is_visible()
+
+        # Back online: it reconnects at once and catches up by cursor.
+        tab.evaluate("window.__holdSockets = false; window.dispatchEvent(new Event('online'))")
+        tab.wait_for_selector('[data-moderation-queue][data-state="open"]', state="attached")
+        for comment in (first, second):
+            tab.locator(f"#queue-item-{comment.pk}").wait_for(state="visible", timeout=10_000)
+        tab.wait_for_selector(f"#queue-item-{shown.pk}", state="detached", timeout=10_000)
+        assert "Reportado sin conexión" in tab.locator(f"#queue-item-{first.pk}").inner_text()
+        assert root.locator(".queue-item").count() == 2
+        caught_up = root.get_attribute("data-msg-caught-up").replace("%(count)s", "3")
+        expect(tab.locator("[data-queue-live]")).to_have_text(caught_up)
+        assert axe_violations(tab) == []
+        # Nothing twice: a later change arrives live, once.
+        third = in_thread(
+            comment_actions.do_post_comment,
+            site["author"],
+            consultation,
+            body="Reportado ya en vivo",
+            question=question,
+        )
+        in_thread(actions.do_flag, site["reporter"], third, reason="spam")
+        tab.locator(f"#queue-item-{third.pk}").wait_for(state="visible", timeout=10_000)
+        expect(tab.locator("[data-queue-live]")).to_have_text(root.get_attribute("data-msg-new"))
+        assert root.locator(".queue-item").count() == 3
+    finally:
+        context.close()

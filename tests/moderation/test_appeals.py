@@ -50,6 +50,7 @@ def test_the_author_appeals_and_the_item_goes_back_to_the_queue(
         "pending": True,
         "kind": "appealed",
         "flag_count": 0,
+        "cursor": review.seq,
     }
     assert not can_appeal(author, hidden)
 

@@ -113,6 +113,7 @@ def test_holding_tells_the_author_and_the_queue(
         "pending": True,
         "kind": "held",
         "flag_count": 0,
+        "cursor": Review.objects.get(comment=comment).seq,
     }
     # ... and the author is told, on the site and by e-mail.
     notice = Notice.objects.get()

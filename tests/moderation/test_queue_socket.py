@@ -25,6 +25,7 @@ from tests.websocket_helpers import (
     TIMEOUT,
     communicator,
     connected,
+    local_sockets,
     receive,
     session_cookie,
 )
@@ -37,7 +38,9 @@ SECRET = "Un insulto que solo los moderadores leen"
 
 async def ping_pong(socket):
     await socket.send_json_to({"type": "ping"})
-    assert await receive(socket) == {"type": "pong"}
+    answer = await receive(socket)
+    # The queue's cursor: tests/moderation/test_queue_socket_cursor.py.
+    assert answer["type"] == "pong" and isinstance(answer["cursor"], int), answer
 
 
 def members(layer):
@@ -167,7 +170,7 @@ def test_a_moderator_demoted_while_connected_is_closed_at_the_next_ping(
             "type": "websocket.close",
             "code": FORBIDDEN,
         }
-        assert members(memory_layer) == set()
+        assert local_sockets(QUEUE_GROUP) == 0
         await socket.disconnect()
 
     run(scenario)
@@ -208,6 +211,7 @@ def test_a_moderator_receives_a_flag_and_the_decision(people, comment, live_cons
                 "pending": True,
                 "kind": "flagged",
                 "flag_count": 1,
+                "cursor": 1,
             }
             await call(actions.do_decide)(moderator, comment, action="hide", reason="abusive")
             event = await receive(socket)

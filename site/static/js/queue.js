@@ -7,7 +7,18 @@
  * checks the moderator again and applies the page's filters) and puts it at
  * the top, replaces it in place, or drops it. Each change is announced in the
  * page's polite live region. Focus never moves: a row holding focus (a
- * moderator typing a note) is not replaced or removed, only marked. */
+ * moderator typing a note) is not replaced or removed, only marked.
+ *
+ * Nothing is missed: every change has a number (the queue's cursor; the page
+ * renders the one it was built at). The page applies events in order; when
+ * one skips a number, when a pong carries a cursor ahead of the page's, when
+ * the server says `live.resync` and whenever the socket opens, it asks the
+ * admin for the changes after its cursor (queue/changes/?after=N) and
+ * applies those. Close codes: 4403 stops; 4001 (fell behind) reconnects at
+ * once with jitter; 4429 (too many sockets) waits 30-60 s; 4408 (idle)
+ * reconnects when the page is visible; anything else backs off
+ * exponentially with jitter. Coming back online or to the tab reconnects a
+ * closed socket at once. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-moderation-queue]");
@@ -18,13 +29,29 @@
   var empty = root.querySelector("[data-queue-empty]");
   var announcer = root.querySelector("[data-queue-live]");
   var filters = text.filters ? "?" + text.filters : "";
+  var changesUrl = text.changesUrl;
   var FORBIDDEN = 4403;
+  var FELL_BEHIND = 4001;
+  var IDLE = 4408;
+  var TOO_MANY = 4429;
   var HEARTBEAT_MS = 25000;
+  // Row fetches in flight at once while catching up.
+  var MAX_FETCHES = 4;
   var socket = null;
   var attempts = 0;
   var everConnected = false;
   var heartbeat = null;
   var stopped = false;
+  var retry = null;
+  // The last close said too many sockets: only the long wait reconnects.
+  var tooMany = false;
+  // The number of the last change applied (the page's, at first).
+  var cursor = parseInt(text.cursor, 10) || 0;
+  // The catch-up under way: {again: true} when asked for again meanwhile.
+  var catching = null;
+  // Row fetches waiting for a free slot, and how many are in flight.
+  var queued = [];
+  var inFlight = 0;
   // comment id -> number of the latest fetch, so a slow answer to an older
   // event never overwrites a newer one.
   var latest = {};
@@ -61,7 +88,8 @@
     return row && row.classList.contains("queue-item") ? row : null;
   }
 
-  function drop(commentId) {
+  // `quiet`: part of a catch-up, which announces itself once at its end.
+  function drop(commentId, quiet) {
     var row = rowOf(commentId);
     if (!row) return;
     if (holdsFocus(row)) {
@@ -70,10 +98,10 @@
       row.remove();
       syncEmpty();
     }
-    announce(text.msgResolved);
+    if (!quiet) announce(text.msgResolved);
   }
 
-  function place(commentId, html) {
+  function place(commentId, html, quiet) {
     var fresh = parseRow(html);
     if (!fresh) return;
     var row = rowOf(commentId);
@@ -87,39 +115,126 @@
         if (box && freshBox) freshBox.checked = box.checked;
         row.replaceWith(fresh);
       }
-      announce(text.msgChanged);
+      if (!quiet) announce(text.msgChanged);
       return;
     }
     list.insertBefore(fresh, list.firstElementChild);
     syncEmpty();
-    announce(text.msgNew);
+    if (!quiet) announce(text.msgNew);
   }
 
-  function changed(event) {
+  function changed(event, quiet) {
     var commentId = parseInt(event.comment, 10);
     if (!commentId) return;
     if (!event.pending) {
       latest[commentId] = ++fetches; // cancels any fetch still on its way
-      drop(commentId);
+      if (quiet && !rowOf(commentId)) return;
+      drop(commentId, quiet);
       return;
     }
     var mine = latest[commentId] = ++fetches;
     var url = text.itemUrl.replace(/\/0\/$/, "/" + commentId + "/") + filters;
-    window.fetch(url, {
+    slot(function () {
+      return window.fetch(url, {
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "XMLHttpRequest" }
+      }).then(function (response) {
+        if (latest[commentId] !== mine) return;
+        if (response.status === 404) {
+          // Not pending any more, or not matching this page's filters.
+          if (rowOf(commentId)) drop(commentId, quiet);
+          return;
+        }
+        if (!response.ok) return;
+        return response.text().then(function (html) {
+          if (latest[commentId] === mine) place(commentId, html, quiet);
+        });
+      }).catch(function () { /* the next reload shows it */ });
+    });
+  }
+
+  // At most MAX_FETCHES row fetches at once: a catch-up after a long absence
+  // asks for many rows.
+  function slot(start) {
+    queued.push(start);
+    pump();
+  }
+
+  function pump() {
+    while (inFlight < MAX_FETCHES && queued.length) {
+      inFlight += 1;
+      queued.shift()().then(done, done);
+    }
+  }
+
+  function done() {
+    inFlight -= 1;
+    pump();
+  }
+
+  function apply(event) {
+    if (typeof event.cursor !== "number" || event.cursor <= cursor) return; // seen
+    if (catching || event.cursor > cursor + 1) {
+      // A change between ours and this one never reached us (the channel
+      // layer was away, or two writes published out of order): fetch them
+      // all, in order, from the admin.
+      catchUp(false);
+      return;
+    }
+    cursor = event.cursor;
+    changed(event, false);
+  }
+
+  function catchUp(reconnected) {
+    // One at a time; asked again meanwhile, it runs once more at its end.
+    if (catching) {
+      catching.again = true;
+      catching.reconnected = catching.reconnected || reconnected;
+      return;
+    }
+    catching = { again: false, reconnected: reconnected, count: 0 };
+    fetchAfter();
+  }
+
+  function fetchAfter() {
+    window.fetch(changesUrl + "?after=" + cursor, {
       credentials: "same-origin",
-      headers: { "X-Requested-With": "XMLHttpRequest" }
+      headers: { "X-Requested-With": "XMLHttpRequest", Accept: "application/json" }
     }).then(function (response) {
-      if (latest[commentId] !== mine) return;
-      if (response.status === 404) {
-        // Not pending any more, or not matching this page's filters.
-        if (rowOf(commentId)) drop(commentId);
-        return;
-      }
-      if (!response.ok) return;
-      return response.text().then(function (html) {
-        if (latest[commentId] === mine) place(commentId, html);
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (data) {
+      data.results.forEach(function (event) {
+        if (event.cursor <= cursor) return;
+        cursor = event.cursor;
+        catching.count += 1;
+        changed(event, true);
       });
-    }).catch(function () { /* the next reload shows it */ });
+      cursor = Math.max(cursor, data.next_cursor);
+      if (data.more) return fetchAfter();
+      finishCatchUp();
+    }).catch(function () {
+      // The next pong, event or reconnect asks again.
+      var again = catching;
+      catching = null;
+      if (again.count) announce(caughtUp(again.count));
+    });
+  }
+
+  function finishCatchUp() {
+    var finished = catching;
+    catching = null;
+    if (finished.again) {
+      catchUp(finished.reconnected);
+      catching.count = finished.count;
+      return;
+    }
+    if (finished.count) announce(caughtUp(finished.count));
+    else if (finished.reconnected) announce(text.msgLive);
+  }
+
+  function caughtUp(count) {
+    return text.msgCaughtUp.replace("%(count)s", String(count));
   }
 
   function onMessage(message) {
@@ -129,24 +244,46 @@
     } catch (e) {
       return;
     }
-    if (event && event.type === "queue.changed") changed(event);
+    if (!event) return;
+    if (event.type === "queue.changed") {
+      apply(event);
+    } else if (event.type === "pong") {
+      // A quiet page still learns of changes it missed.
+      if (typeof event.cursor === "number" && event.cursor > cursor) catchUp(false);
+    } else if (event.type === "live.resync") {
+      // The server's subscription came back after a failure.
+      catchUp(false);
+    }
+  }
+
+  function isClosed() {
+    return !socket || socket.readyState === WebSocket.CLOSED;
+  }
+
+  function reconnectIn(delay) {
+    window.clearTimeout(retry);
+    retry = window.setTimeout(connect, delay);
   }
 
   function connect() {
-    if (stopped) return;
+    window.clearTimeout(retry);
+    retry = null;
+    if (stopped || !isClosed()) return;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + text.socketPath);
-    socket.addEventListener("open", function () {
+    var mine = socket = new WebSocket(scheme + window.location.host + text.socketPath);
+    mine.addEventListener("open", function () {
       root.dataset.state = "open";
-      if (everConnected) announce(text.msgLive);
+      var reconnected = everConnected;
       everConnected = true;
       attempts = 0;
+      // What changed since the page was built or the socket was lost.
+      catchUp(reconnected);
       heartbeat = window.setInterval(function () {
-        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
+        if (mine.readyState === WebSocket.OPEN) mine.send(JSON.stringify({ type: "ping" }));
       }, HEARTBEAT_MS);
     });
-    socket.addEventListener("message", onMessage);
-    socket.addEventListener("close", function (event) {
+    mine.addEventListener("message", onMessage);
+    mine.addEventListener("close", function (event) {
       root.dataset.state = "closed";
       window.clearInterval(heartbeat);
       if (event.code === FORBIDDEN) {
@@ -157,11 +294,36 @@
       }
       if (attempts === 0 && everConnected) announce(text.msgOffline);
       attempts += 1;
-      // Exponential backoff with jitter, at most 30 s.
-      var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts, 5)));
-      window.setTimeout(connect, delay / 2 + Math.random() * delay / 2);
+      tooMany = event.code === TOO_MANY;
+      if (event.code === FELL_BEHIND) {
+        // Events piled up for us: back at once (spread over a second), then
+        // the catch-up on open fetches what was cut off.
+        reconnectIn(Math.random() * 1000);
+      } else if (event.code === TOO_MANY) {
+        // Too many sockets from here: wait long, 30 to 60 s.
+        reconnectIn(30000 + Math.random() * 30000);
+      } else if (event.code === IDLE && document.visibilityState !== "visible") {
+        // Closed for silence while nobody looked: back when someone does
+        // (visibilitychange below).
+      } else {
+        // Exponential backoff with jitter, at most 30 s.
+        var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts, 5)));
+        reconnectIn(delay / 2 + Math.random() * delay / 2);
+      }
     });
   }
+
+  // Back online, or back to the tab: a closed socket reconnects now rather
+  // than at the end of its backoff (never while refused for too many).
+  function reconnectNow() {
+    if (stopped || tooMany || !isClosed()) return;
+    connect();
+  }
+
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") reconnectNow();
+  });
 
   connect();
 })();
