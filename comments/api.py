@@ -15,11 +15,10 @@ from comments.serializers import (
     PostedCommentSerializer,
 )
 from comments.text import MAX_LENGTH
-from comments.threads import VISIBLE, current_cursor
+from comments.threads import VISIBLE, changes_after, current_cursor
 from core.api import ActionErrorsMixin, IdInput, IntegerInput, TextInput, errors, validated
 
 PAGE_SIZE = 200
-CHANGES_LIMIT = 500
 
 
 MAX_OFFSET = 10**9
@@ -79,27 +78,16 @@ class ConsultationComments(ActionErrorsMixin, APIView):
         """Published comments in thread order, or the changes after a cursor."""
         consultation = actions.access_public_consultation(consultation_id)
         query = validated(CommentQuery, request.query_params)
-        comments = Comment.objects.filter(consultation=consultation).select_related("author")
         if "after" in query:
-            after = query["after"]
-            # Read the cursor first: every change up to it has committed, so
-            # when fewer than a page remain the client may jump to it (past
-            # changes it must not see, such as held comments).
-            cursor = current_cursor(consultation)
-            changed = list(
-                comments.filter(seq__gt=after, seq__lte=cursor, status__in=VISIBLE).order_by("seq")[
-                    : CHANGES_LIMIT + 1
-                ]
-            )
-            more = len(changed) > CHANGES_LIMIT
-            changed = changed[:CHANGES_LIMIT]
+            changed, next_cursor = changes_after(consultation, query["after"])
             return Response(
                 {
                     "results": CommentSerializer(changed, many=True).data,
-                    "next_cursor": changed[-1].seq if more else max(cursor, after),
+                    "next_cursor": next_cursor,
                     "next": None,
                 }
             )
+        comments = Comment.objects.filter(consultation=consultation).select_related("author")
         offset = query["offset"]
         # Read the cursor first: anything written during the read is newer.
         cursor = current_cursor(consultation)

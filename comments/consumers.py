@@ -6,19 +6,26 @@ writes them to this process's sockets: the consumer has no channel of its
 own); a client may also post through the socket (the same action as the
 HTTP API)."""
 
+import logging
+from urllib.parse import parse_qs
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from comments import actions
+from comments.catch_up import catch_up_frame
 from comments.events import consultation_group
 from comments.live_access import live_consultation
 from comments.serializers import comment_data
 from comments.threads import current_cursor
 from core import fanout
 from core.errors import ActionError, NotAllowed
+from core.parse import as_int
 from core.sockets import FrameRateLimit, JsonFrames
+
+logger = logging.getLogger(__name__)
 
 POST_FIELDS = {"type", "body", "question", "section", "parent", "ref"}
 
@@ -43,7 +50,34 @@ class ConsultationConsumer(JsonFrames, AsyncWebsocketConsumer):
         # happens after "open" is missed.
         await fanout.ready(group)
         await self.accept()
-        self.live = fanout.join(group, self.base_send)
+        after = self.after_cursor()
+        self.live = fanout.join(group, self.base_send, held=after is not None)
+        if after is not None:
+            await self.send_catch_up(after)
+
+    def after_cursor(self):
+        """The cursor a reconnecting page was at (`?after=N`), 0 for a bad
+        one (it gets everything), None when it did not say."""
+        query = self.scope.get("query_string", b"").decode("latin-1")
+        values = parse_qs(query, keep_blank_values=True).get("after")
+        if not values:
+            return None
+        cursor = as_int(values[-1])
+        return 0 if cursor is None else cursor
+
+    async def send_catch_up(self, after):
+        """What changed since `after`, before any live event (they wait)."""
+        try:
+            seen = self.live.seen if self.live is not None else 0
+            text = await catch_up_frame(self.consultation.pk, after, seen)
+        except Exception:
+            logger.exception("live catch-up of consultation %s failed", self.consultation.pk)
+            text = fanout.RESYNC  # the page asks the JSON API instead
+        message = {"type": "websocket.send", "text": text}
+        if self.live is not None:
+            self.live.release(message)
+        else:
+            await self.base_send(message)
 
     async def disconnect(self, code):
         if self.live is not None:

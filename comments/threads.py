@@ -78,6 +78,32 @@ def _order(sort):
     return [F(f[1:]).desc() if f.startswith("-") else F(f).asc() for f in SORTS[sort]]
 
 
+# Changes one catch-up answer holds at most (the client asks again after).
+CHANGES_LIMIT = 500
+
+
+def changes_after(consultation, after):
+    """(the visible comments changed after cursor `after`, in change order,
+    at most CHANGES_LIMIT; the cursor the client is at once it applied
+    them). The same for every reader: the catch-up of the JSON API and of a
+    live socket (comments/catch_up.py)."""
+    # Read the cursor first: every change up to it has committed, so when
+    # fewer than a page remain the client may jump to it (past changes it
+    # must not see, such as held comments).
+    cursor = current_cursor(consultation)
+    changed = list(
+        Comment.objects.filter(
+            consultation_id=consultation.pk, seq__gt=after, seq__lte=cursor, status__in=VISIBLE
+        )
+        .select_related("author")
+        .order_by("seq")[: CHANGES_LIMIT + 1]
+    )
+    if len(changed) > CHANGES_LIMIT:
+        changed = changed[:CHANGES_LIMIT]
+        return changed, changed[-1].seq
+    return changed, max(cursor, after)
+
+
 def current_cursor(consultation):
     return (
         ConsultationActivity.objects.filter(pk=consultation.pk)

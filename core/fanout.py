@@ -19,7 +19,7 @@ without a channel layer of their own (`channel_layer_alias = None`):
 
     await fanout.ready(group)       # before accept(): nothing after "open" is missed
     await self.accept()
-    self.live = fanout.join(group, self.base_send)
+    self.live = fanout.join(group, self.base_send)   # held=True: see release()
     ...
     self.live.leave()               # in disconnect()
 
@@ -96,19 +96,24 @@ class LocalSocket:
     """One socket of this process in one feed: its ASGI send, the write in
     flight (when the client is not keeping up) and the events waiting."""
 
-    __slots__ = ("send", "feed", "backlog", "writing", "closed")
+    __slots__ = ("send", "feed", "backlog", "writing", "closed", "held", "seen")
 
-    def __init__(self, send: Send, feed: "Feed") -> None:
+    def __init__(self, send: Send, feed: "Feed", held: bool) -> None:
         self.send = send
         self.feed = feed
         self.backlog: deque[dict[str, Any]] = deque()
         self.writing: asyncio.Future[Any] | None = None
         self.closed = False
+        # Held: events wait in the backlog until release() (a catch-up frame
+        # goes first). `seen`: the newest cursor the feed had delivered when
+        # the socket joined: a catch-up read older than that may miss events.
+        self.held = held
+        self.seen = feed.cursor
 
     def offer(self, message: dict[str, Any]) -> None:
         if self.closed:
             return
-        if self.writing is not None:
+        if self.writing is not None or self.held:
             if len(self.backlog) >= self.feed.fanout.backlog_limit:
                 self.cut_off()
             else:
@@ -126,11 +131,25 @@ class LocalSocket:
         if self.writing is not None:
             self.writing.add_done_callback(self._written)
 
+    def release(self, first: dict[str, Any] | None = None) -> None:
+        """Stop holding: write `first`, then the events that waited."""
+        if not self.held:
+            return
+        self.held = False
+        if self.closed:
+            return
+        if first is not None:
+            self.backlog.appendleft(first)
+        self._drain()
+
     def _written(self, writing: "asyncio.Future[Any]") -> None:
         self.writing = None
         if writing.cancelled() or writing.exception() is not None:
             self._gone()
             return
+        self._drain()
+
+    def _drain(self) -> None:
         while self.backlog and self.writing is None and not self.closed:
             self._write(self.backlog.popleft())
 
@@ -170,6 +189,7 @@ class Feed:
         self.sockets: set[LocalSocket] = set()
         self.ready = asyncio.Event()
         self.failed = False  # its subscription has failed at least once
+        self.cursor = 0  # the newest event cursor delivered
         self.linger: asyncio.TimerHandle | None = None
         self.task = asyncio.get_running_loop().create_task(self.run())
 
@@ -189,6 +209,9 @@ class Feed:
                     while True:
                         message = await layer.receive(channel)
                         if message.get("type") == EVENT:
+                            cursor = message.get("cursor")
+                            if isinstance(cursor, int) and cursor > self.cursor:
+                                self.cursor = cursor
                             self.deliver(message["text"])
                 except asyncio.CancelledError:
                     raise
@@ -215,11 +238,11 @@ class Feed:
             socket.offer(message)
         self.fanout.delivered += len(self.sockets)
 
-    def add(self, send: Send) -> LocalSocket:
+    def add(self, send: Send, held: bool) -> LocalSocket:
         if self.linger is not None:
             self.linger.cancel()
             self.linger = None
-        socket = LocalSocket(send, self)
+        socket = LocalSocket(send, self, held)
         self.sockets.add(socket)
         return socket
 
@@ -312,11 +335,13 @@ async def ready(group: str) -> None:
         await asyncio.wait_for(asyncio.shield(feed.ready.wait()), READY_WAIT)
 
 
-def join(group: str, send: Send) -> LocalSocket | None:
+def join(group: str, send: Send, held: bool = False) -> LocalSocket | None:
     """Deliver `group`'s events to this accepted socket from now on. Never
     touches the layer (ready() did); call `.leave()` on the result when the
-    socket disconnects."""
+    socket disconnects. `held`: events wait (bounded, as for a slow client)
+    until `.release(first)`, so that a catch-up frame read after joining
+    goes before them."""
     fanout = current()
     if fanout is None:
         return None
-    return fanout.feed(group).add(send)
+    return fanout.feed(group).add(send, held)

@@ -20,11 +20,22 @@ EVENT = "consultation.event"
 CONTROL_GROUP = "puente.control"
 
 
+def event_message(event):
+    """The channel-layer message for `event`: its text, encoded once here
+    rather than once per connected client, and its cursor when it has one
+    (each server's feed keeps the newest it has seen, core/fanout.py)."""
+    cursor = event.get("cursor")
+    return {
+        "type": EVENT,
+        "text": json.dumps(event, cls=DjangoJSONEncoder),
+        "cursor": cursor if isinstance(cursor, int) else None,
+    }
+
+
 def publish(group, event):
     """Send `event` (a dict with a "type") to everyone in `group` now."""
     layer = get_channel_layer()
-    # Encoded once here rather than once per connected client.
-    message = {"type": EVENT, "text": json.dumps(event, cls=DjangoJSONEncoder)}
+    message = event_message(event)
     try:
         async_to_sync(layer.group_send)(group, message)
     except Exception as error:
@@ -36,10 +47,7 @@ def publish_each(events):
     (a person's unread count to each of 10,000 people: one async_to_sync,
     not 10,000). A layer that fails costs the remaining events only."""
     layer = get_channel_layer()
-    messages = [
-        (group, {"type": EVENT, "text": json.dumps(event, cls=DjangoJSONEncoder)})
-        for group, event in events
-    ]
+    messages = [(group, event_message(event)) for group, event in events]
 
     async def send_all():
         for group, message in messages:

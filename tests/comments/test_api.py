@@ -16,8 +16,9 @@ from wagtail.models import PageViewRestriction
 
 from accounts.roles import CITIZEN
 from comments import actions
-from comments.api import CHANGES_LIMIT, PAGE_SIZE
+from comments.api import PAGE_SIZE
 from comments.models import Comment, CommentStatus, ConsultationActivity, Reaction
+from comments.threads import CHANGES_LIMIT
 from consultations.models import ConsultationPage
 
 COMMENT_KEYS = {

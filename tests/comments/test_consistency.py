@@ -30,6 +30,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 import comments.api
+import comments.threads
 from comments.events import consultation_group
 from comments.models import Comment, CommentRevision, ConsultationActivity, Reaction
 from comments.text import MIN_LENGTH, clean_body
@@ -70,7 +71,7 @@ def live(db, memory_layer, no_rate_limits, monkeypatch):
     """The in-memory channel layer (tests/comments/conftest.py), no rate
     limits, small pages."""
     monkeypatch.setattr(comments.api, "PAGE_SIZE", PAGE_SIZE)
-    monkeypatch.setattr(comments.api, "CHANGES_LIMIT", CHANGES_LIMIT)
+    monkeypatch.setattr(comments.threads, "CHANGES_LIMIT", CHANGES_LIMIT)
     return memory_layer
 
 

@@ -660,3 +660,107 @@ def test_a_frame_nested_too_deep_or_with_bad_characters_gets_an_error(
             await ping_pong(socket)  # still open and usable
 
     run(scenario)
+
+
+# --- Catching up on (re)connect -------------------------------------------------
+
+
+def post(author, consultation, body):
+    return actions.do_post_comment(
+        author, consultation, body=body, question=consultation.ordered_questions[0].pk
+    )
+
+
+def test_a_page_that_says_its_cursor_gets_what_it_missed_first(live_consultation, make_user):
+    """`?after=N`: one live.catch_up frame, the JSON API's answer for N,
+    before any live event; a comment posted while it is read follows it."""
+    author = make_user(CITIZEN)
+    first = post(author, live_consultation, "Antes de desconectarme.")
+    missed = [post(author, live_consultation, f"Mientras no estaba {i}.") for i in range(2)]
+    path = consultation_path(live_consultation.pk) + f"?after={first.seq}"
+
+    async def scenario():
+        async with connected(path) as reader:
+            caught = await receive(reader)
+            assert caught["type"] == "live.catch_up"
+            assert [c["id"] for c in caught["results"]] == [c.pk for c in missed]
+            assert caught["results"][0]["body"] == "Mientras no estaba 0."
+            assert caught["next_cursor"] == missed[-1].seq
+            after = await database_sync_to_async(post)(author, live_consultation, "Ya de vuelta.")
+            event = await receive(reader)
+            assert (event["type"], event["cursor"]) == ("comment.created", after.seq)
+            assert await reader.receive_nothing()
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("after", ["abc", "-1", "1e3", "9" * 30, ""])
+def test_a_bad_cursor_gets_everything_from_the_start(live_consultation, make_user, after):
+    author = make_user(CITIZEN)
+    comments = [post(author, live_consultation, f"Comentario {i}.") for i in range(2)]
+    path = consultation_path(live_consultation.pk) + f"?after={after}"
+
+    async def scenario():
+        async with connected(path) as reader:
+            caught = await receive(reader)
+            assert caught["type"] == "live.catch_up"
+            assert [c["id"] for c in caught["results"]] == [c.pk for c in comments]
+
+    run(scenario)
+
+
+def test_a_cursor_ahead_of_the_consultation_gets_nothing_and_keeps_it(live_consultation):
+    ahead = 2**63 - 1
+    path = consultation_path(live_consultation.pk) + f"?after={ahead}"
+
+    async def scenario():
+        async with connected(path) as reader:
+            assert await receive(reader) == {
+                "type": "live.catch_up",
+                "results": [],
+                "next_cursor": ahead,
+            }
+
+    run(scenario)
+
+
+def test_readers_coming_back_at_once_share_one_read(live_consultation, make_user, monkeypatch):
+    """A reconnect storm: every page at the same cursor costs one read."""
+    from comments import catch_up
+
+    author = make_user(CITIZEN)
+    first = post(author, live_consultation, "Antes del corte.")
+    missed = post(author, live_consultation, "Durante el corte.")
+    reads = []
+    original = catch_up.read
+
+    def counted(consultation_id, after):
+        reads.append(after)
+        return original(consultation_id, after)
+
+    monkeypatch.setattr(catch_up, "read", counted)
+    path = consultation_path(live_consultation.pk) + f"?after={first.seq}"
+
+    async def scenario():
+        sockets = [communicator(path) for _ in range(5)]
+        results = await asyncio.gather(*(s.connect(timeout=TIMEOUT) for s in sockets))
+        assert all(ok for ok, _ in results)
+        for socket in sockets:
+            caught = await receive(socket)
+            assert [c["id"] for c in caught["results"]] == [missed.pk]
+        for socket in sockets:
+            await socket.disconnect()
+
+    run(scenario)
+    assert reads == [first.seq]
+
+
+def test_without_a_cursor_no_catch_up_is_sent(live_consultation, make_user):
+    author = make_user(CITIZEN)
+    post(author, live_consultation, "Ya estaba en la página.")
+
+    async def scenario():
+        async with connected(consultation_path(live_consultation.pk)) as reader:
+            assert await reader.receive_nothing()
+
+    run(scenario)

@@ -42,6 +42,9 @@
   var HEALTHY_MS = 15000; // a connection open this long resets the backoff
   var ANNOUNCE_AFTER_MS = 2000; // a short break is not announced
   var HEARTBEAT_MS = 20000;
+  // How long an open socket may take to send its catch-up frame before the
+  // page asks the JSON API instead.
+  var CATCH_UP_WAIT_MS = 5000;
   var socket = null;
   var failures = 0; // connections lost or refused since the last healthy one
   var attempts = 0; // connections tried, shown in data-attempts
@@ -50,6 +53,7 @@
   var retryTimer = null;
   var heartbeat = null;
   var lostTimer = null;
+  var catchUpTimer = null;
   var lostAnnounced = false;
   var resumed = ""; // "live updates resumed", said with what the catch-up brings
   var stopped = false; // 4403/4404: for good
@@ -413,7 +417,10 @@
     config.dataset.attempts = String(attempts);
     setState("connecting");
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + window.location.host + "/ws/consultations/" + text.consultation + "/");
+    // `after`: the server sends what changed since our cursor (one
+    // live.catch_up frame) before any live event.
+    var ws = new WebSocket(scheme + window.location.host + "/ws/consultations/" +
+      text.consultation + "/?after=" + cursor);
     socket = ws;
     ws.addEventListener("open", function () {
       openedAt = Date.now();
@@ -421,9 +428,15 @@
       window.clearTimeout(lostTimer);
       resumed = lostAnnounced ? text.reconnected : "";
       lostAnnounced = false;
-      catchUp().then(function () {
-        if (resumed) announceAdded({});
-      });
+      // The catch-up comes as the socket's first frame; a server that does
+      // not send it (an older one, mid-upgrade) is asked over HTTP.
+      window.clearTimeout(catchUpTimer);
+      catchUpTimer = window.setTimeout(function () {
+        if (socket !== ws) return;
+        catchUp().then(function () {
+          if (resumed) announceAdded({});
+        });
+      }, CATCH_UP_WAIT_MS);
       // The pong carries the consultation's cursor: a quiet page still learns
       // of events lost while the server's channel layer was away. A hidden
       // page stays quiet, so the server may close it as idle (4408).
@@ -435,7 +448,11 @@
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
       if (!event) return;
-      if (event.type === "pong") {
+      if (event.type === "live.catch_up" && event.results) {
+        window.clearTimeout(catchUpTimer);
+        applyCaughtUp(event);
+        if (event.results.length >= 500) catchUp(); // more than one answer holds
+      } else if (event.type === "pong") {
         if (event.cursor > cursor) catchUp();
       } else if (event.type === "live.resync") {
         // The server's feed was away (Redis was down) and is back.
@@ -451,6 +468,7 @@
     if (event.target !== socket) return; // one put away for the page cache
     socket = null;
     window.clearInterval(heartbeat);
+    window.clearTimeout(catchUpTimer);
     var wasOpen = openedAt > 0;
     if (wasOpen && Date.now() - openedAt >= HEALTHY_MS) failures = 0;
     openedAt = 0;
