@@ -73,6 +73,10 @@ BOTH_DATABASES = {
     ),
     "tests/comments/test_consistency.py": "live events against a fresh read, transactional",
     CONSUMER: "websocket consumers reading and writing from their own threads",
+    "tests/comments/test_live_access.py": (
+        "the handshake's remembered lookup against the database's, ids past 2**63, query counts"
+    ),
+    "tests/core/test_socket_auth.py": "sessions and users read in one trip, query counts",
     "tests/comments/test_pages.py": (
         "threads ranked per anchor by a window function, sorting, paging, query counts"
     ),
@@ -95,6 +99,10 @@ BOTH_DATABASES = {
     ),
     "tests/core/test_request_log.py": (
         "a uvicorn server and the test sharing the database: sessions, websockets"
+    ),
+    "tests/core/test_socket_limits.py": (
+        "`manage.py serve` and the test sharing the database: sockets held open by the "
+        "hundred, signed-in sessions, behind nginx"
     ),
     "tests/comments/test_text_migration.py": (
         "a data migration: LIKE on text, bulk_update and upserts ignoring conflicts, query counts"
@@ -134,6 +142,13 @@ BOTH_DATABASES = {
     "tests/moderation/test_holds.py": "account age and first-comment counts compared in SQL",
     "tests/moderation/test_words.py": "a unique constraint raising IntegrityError in a savepoint",
     "tests/moderation/test_citizen_pages.py": "notices paged and marked read, query counts",
+    "tests/moderation/test_queue_cursor.py": (
+        "the queue's change counter (UPDATE ... RETURNING under a row lock), bulk_update "
+        "of numbers, cursors past 2**63, query counts"
+    ),
+    "tests/moderation/test_queue_socket_cursor.py": (
+        "the queue socket's pong reading the counter from the consumer's threads"
+    ),
     # --- Notifications.
     "tests/notifications/test_digests.py": (
         "the digests' scan through a partial index, DISTINCT and LIMIT, UPDATE by id lists, "
@@ -158,6 +173,9 @@ BOTH_DATABASES = {
     # --- Browser tests: a real server process on the test database.
     "tests/e2e/test_live_in_browser.py": (
         "a server and the test writing to one SQLite file at once, live events"
+    ),
+    "tests/e2e/test_live_reconnect_in_browser.py": (
+        "a server restarted on the database file while the test writes to it; catch-up by cursor"
     ),
     "tests/e2e/test_moderation_queue_in_browser.py": (
         "the live queue: server and test process writing at once"
@@ -223,6 +241,9 @@ ONE_ENGINE_ENOUGH = {
     f"{QUEUE}::test_the_decision_log_is_for_moderators_only": "role checks, one per role",
     f"{QUEUE}::test_a_persons_page_is_for_moderators_only": "role checks, one per role",
     f"{QUEUE}::test_the_item_fragment_is_for_moderators_only": "role checks, one per role",
+    "tests/moderation/test_queue_cursor.py::test_a_bad_cursor_is_refused_with_a_clear_error": (
+        "cursor parsing in Python before any query"
+    ),
     f"{DECISIONS}::test_only_moderators_decide": "role checks, one per role and state",
     f"{DECISIONS}::test_only_moderators_decide_in_bulk": "role checks, one per role",
     f"{DECISIONS}::test_each_decision_from_each_state": (
