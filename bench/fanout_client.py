@@ -49,6 +49,9 @@ CONNECT_CONCURRENCY = 50
 CONNECT_TIMEOUT = 240  # seconds for all clients to connect
 DUPLICATE_GRACE = 1.0  # seconds to keep listening once everything arrived
 RECONNECT_ATTEMPTS = 6
+# A reconnected socket's first frame when it says its cursor (comments/catch_up.py).
+CATCH_UP_PREFIX = '{"type": "live.catch_up"'
+CATCH_UP_WAIT = 30  # seconds
 SLOW_RCVBUF = 4096
 
 
@@ -213,6 +216,7 @@ async def client_main(options):
             super().data_received(data)
 
     receipts = []  # (client, monotonic time, frame)
+    catch_ups = {}  # client -> future of its live.catch_up frame
     last = {}  # client -> last frame
     closed = {}  # client -> reason, for sockets that ended while expected open
     connections = {}
@@ -223,6 +227,11 @@ async def client_main(options):
     async def read(client, ws):
         try:
             async for frame in ws:
+                if frame.startswith(CATCH_UP_PREFIX):
+                    waiting = catch_ups.pop(client, None)
+                    if waiting is not None and not waiting.done():
+                        waiting.set_result(json.loads(frame))
+                    continue
                 receipts.append((client, time.monotonic(), frame))
                 last[client] = frame
         except ConnectionClosed as error:
@@ -230,7 +239,7 @@ async def client_main(options):
         else:
             closed[client] = f"{ws.close_code}"
 
-    async def open_one(client, gate, attempts=1):
+    async def open_one(client, gate, attempts=1, query=""):
         error = None
         for attempt in range(attempts):
             if attempt:
@@ -238,7 +247,7 @@ async def client_main(options):
             try:
                 async with gate:
                     ws = await connect(
-                        urls[client % len(urls)],
+                        urls[client % len(urls)] + query,
                         origin=ORIGIN,
                         ping_interval=None,  # the server pings; answering is automatic
                         open_timeout=60,
@@ -266,14 +275,32 @@ async def client_main(options):
         herd = asyncio.Semaphore(len(cursors) or 1)  # everyone at once
 
         async def come_back(client, cursor):
-            tries, error = await open_one(client, herd, attempts=RECONNECT_ATTEMPTS)
+            after = cursor or 0
+            # As live.js does: the socket says the cursor and its first frame
+            # is what was missed (live.catch_up); the JSON API only if it is
+            # not sent or holds a full page.
+            catch_ups[client] = loop.create_future()
+            tries, error = await open_one(
+                client, herd, attempts=RECONNECT_ATTEMPTS, query=f"?after={after}"
+            )
             if error:
                 failures[error[:120]] += 1
                 return
             if tries:
                 failures[f"connected after {tries} retries"] += 1
             connected_at.append(time.monotonic() - started)
-            ids, after = [], cursor or 0
+            ids = []
+            try:
+                frame = await asyncio.wait_for(catch_ups[client], CATCH_UP_WAIT)
+            except (TimeoutError, KeyError):
+                failures["no live.catch_up frame: caught up over HTTP"] += 1
+            else:
+                ids = [c["id"] for c in frame["results"]]
+                if len(frame["results"]) < 500:
+                    caught[client] = ids
+                    caught_up_at.append(time.monotonic() - started)
+                    return
+                after = frame["next_cursor"]
             api = apis[client % len(apis)]
             for _page in range(10):
                 try:

@@ -9,9 +9,11 @@ subscribes to one Redis pub/sub channel and writes every message published
 there to every connected socket as it is (websockets' `broadcast`: one
 frame encoded once, no back-pressure). The poster publishes the same event
 JSON Puente's `core.live.publish` sends, so both latency clocks start at the
-same call. It also answers the catch-up request of Puente's JSON API
-(`GET /api/v1/consultations/<id>/comments/?after=<cursor>`) from the events
-it has broadcast, in memory, so the reconnect storm has the same shape.
+same call. It also answers the catch-up of a socket that says its cursor
+(`/ws/consultations/<id>/?after=<cursor>`: one `live.catch_up` frame first)
+and Puente's JSON API (`GET /api/v1/consultations/<id>/comments/?after=`)
+from the events it has broadcast, in memory, so the reconnect storm has the
+same shape.
 
 It prints one JSON line, {"event": "ready"}, once it listens and is
 subscribed, and runs until SIGTERM.
@@ -41,6 +43,11 @@ async def serve(options):
         if not WS_PATH.match(urlsplit(ws.request.path).path):
             await ws.close(4404)
             return
+        # A reconnecting client that says its cursor gets what it missed
+        # first, as from Puente (comments/catch_up.py).
+        after = parse_qs(urlsplit(ws.request.path).query).get("after")
+        if after:
+            await ws.send(json.dumps({"type": "live.catch_up", **changes_after(int(after[0]))}))
         sockets.add(ws)
         try:
             async for _frame in ws:  # what clients send is read and dropped
@@ -49,6 +56,14 @@ async def serve(options):
             pass
         finally:
             sockets.discard(ws)
+
+    def changes_after(after):
+        changed = [(c, i) for c, i in history if c > after][:PAGE]
+        cursor = history[-1][0] if history else 0
+        return {
+            "results": [{"id": i} for _c, i in changed],
+            "next_cursor": changed[-1][0] if len(changed) == PAGE else max(cursor, after),
+        }
 
     def process_request(connection, request):
         parts = urlsplit(request.path)
@@ -60,14 +75,7 @@ async def serve(options):
             after = int(parse_qs(parts.query)["after"][0])
         except (KeyError, ValueError):
             return connection.respond(400, "after=<cursor> required\n")
-        changed = [(c, i) for c, i in history if c > after][:PAGE]
-        cursor = history[-1][0] if history else 0
-        body = {
-            "results": [{"id": i} for _c, i in changed],
-            "next_cursor": changed[-1][0] if len(changed) == PAGE else max(cursor, after),
-            "next": None,
-        }
-        return connection.respond(200, json.dumps(body))
+        return connection.respond(200, json.dumps({**changes_after(after), "next": None}))
 
     client = aioredis.Redis.from_url(options["redis_url"])
     pubsub = client.pubsub()
