@@ -4,10 +4,7 @@ A comment posted through either server reaches every websocket client on
 both servers, in order, exactly once. When Redis goes away, posting still
 works and returns quickly; once Redis is back, clients that reconnect, or
 that notice a jump in the cursor, catch up over HTTP and end up with every
-comment, with no gaps and no duplicates. Two known bugs are pinned by
-strict xfails: a client that stays connected through the outage is never
-told it missed anything, and the real page (live.js) skips the comments of
-the outage once the next one arrives.
+comment, with no gaps and no duplicates.
 
 How it is set up, and why:
 - Redis is the test's own `redis-server` on a free port, not the one
