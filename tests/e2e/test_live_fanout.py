@@ -8,6 +8,7 @@ import socket
 import struct
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from websockets.sync.client import connect
@@ -116,10 +117,15 @@ def test_a_client_that_stops_reading_is_cut_off_and_the_others_get_everything(as
     try:
         pad = "x" * PAD
         for batch in range(BATCHES):
-            publish_each(
+            events = [
                 (group, {"type": "test.event", "n": n, "pad": pad})
                 for n in range(batch * PER_BATCH, (batch + 1) * PER_BATCH)
-            )
+            ]
+            # In a thread of its own: a browser test earlier in this process
+            # leaves Playwright's event loop running in this thread, where
+            # async_to_sync refuses to run (and publish_each would only log).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(publish_each, events).result()
             # Paced by the readers (Redis disconnects a subscriber that falls
             # far behind): the stalled client is the only one left behind.
             deadline = time.monotonic() + WAIT

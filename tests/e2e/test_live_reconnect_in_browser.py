@@ -36,7 +36,7 @@ pytestmark = pytest.mark.e2e
 
 WAIT = 10_000  # ms: the longest a step that should happen at once may take
 RESTART_WAIT = 45_000  # ms: a server restart and the page's backoff after it
-LIVE_ROUTE = re.compile(r"/ws/consultations/\d+/$")
+LIVE_ROUTE = re.compile(r"/ws/consultations/\d+/(\?after=\d+)?$")
 NOTIFICATIONS_ROUTE = re.compile(r"/ws/notifications/$")
 
 

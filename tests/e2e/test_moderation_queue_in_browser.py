@@ -161,7 +161,7 @@ def test_a_reconnected_queue_shows_what_it_missed(browser_site, browser):
 
         # The connection goes and stays gone.
         tab.evaluate("window.__holdSockets = true; window.__sockets.forEach((s) => s.close())")
-        tab.wait_for_selector('[data-moderation-queue][data-state="closed"]', state="attached")
+        tab.wait_for_selector('[data-moderation-queue][data-state="waiting"]', state="attached")
         in_thread(actions.do_flag, site["reporter"], first, reason="abusive")
         in_thread(actions.do_flag, site["reporter"], second, reason="spam")
         in_thread(actions.do_decide, site["other_moderator"], shown, action="approve")

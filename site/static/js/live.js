@@ -7,18 +7,17 @@
  * a discussion the reader is not in wait behind an "N new comments — show"
  * button, announced politely, so the page never jumps or steals focus.
  *
- * Reconnecting: retries are spread at random (the first within 0.5-3 s,
- * then up to 30 s), so the readers of a restarted server come back over
- * seconds, not in one instant; the close code decides the rest (see
- * closed()). Coming back online or to the tab reconnects at once. The
- * state is in #live-config's data-state ("connecting", "open", "waiting",
+ * Reconnecting follows reconnect.js (loaded first): retries spread at
+ * random (the first within 0.5-3 s, then up to 30 s), the close code
+ * deciding the rest, at once when back online or back to the tab. The state
+ * is in #live-config's data-state ("connecting", "open", "waiting",
  * "offline", "idle", "stopped", "closed"), the connections tried in
  * data-attempts and the wait before the next in data-retry-ms. */
 (function () {
   "use strict";
   var config = document.getElementById("live-config");
   var template = document.getElementById("comment-template");
-  if (!config || !template || !("WebSocket" in window)) return;
+  if (!config || !template || !("WebSocket" in window) || !window.PuenteReconnect) return;
 
   var text = config.dataset;
   var cursor = parseInt(text.cursor, 10) || 0;
@@ -26,38 +25,15 @@
   var pending = {}; // anchor key -> [li elements waiting behind the button]
   var catchingUp = null;
 
-  // The connection. Reconnects are spread out (full jitter) so that the
-  // readers of a restarted server do not all come back in the same instant,
-  // and the close code says how soon (core/sockets.py).
-  var FELL_BEHIND = 4001; // the page did not read fast enough: at once, catch up
-  var FORBIDDEN = 4403;
-  var NOT_FOUND = 4404;
-  var IDLE = 4408; // nothing sent for a long while: when the page is looked at
-  var TOO_MANY = 4429; // too many sockets from here: back off long
-  var RETRY_FLOOR_MS = 500;
-  var RETRY_FIRST_MS = 3000; // the first retry falls within 0.5-3 s
-  var RETRY_MAX_MS = 30000;
-  var TOO_MANY_MS = 30000; // after 4429, wait 30-60 s
-  var SOON_MS = 1000; // "at once": within a second, spread
-  var HEALTHY_MS = 15000; // a connection open this long resets the backoff
   var ANNOUNCE_AFTER_MS = 2000; // a short break is not announced
-  var HEARTBEAT_MS = 20000;
   // How long an open socket may take to send its catch-up frame before the
   // page asks the JSON API instead.
   var CATCH_UP_WAIT_MS = 5000;
-  var socket = null;
-  var failures = 0; // connections lost or refused since the last healthy one
-  var attempts = 0; // connections tried, shown in data-attempts
-  var openedAt = 0;
-  var notBefore = 0; // no reconnect before this time (after 4429)
-  var retryTimer = null;
-  var heartbeat = null;
+  var live = null; // the connection (reconnect.js)
   var lostTimer = null;
   var catchUpTimer = null;
   var lostAnnounced = false;
   var resumed = ""; // "live updates resumed", said with what the catch-up brings
-  var stopped = false; // 4403/4404: for good
-  var parked = false; // in the browser's page cache
   var catchUpRetries = 0;
 
   function announce(message) {
@@ -346,8 +322,8 @@
         if (catchUpRetries >= 5) return;
         catchUpRetries += 1;
         window.setTimeout(function () {
-          if (socket && socket.readyState === WebSocket.OPEN) catchUp();
-        }, spread(1000, 5000));
+          if (live.isOpen()) catchUp();
+        }, window.PuenteReconnect.spread(1000, 5000));
       });
   }
 
@@ -366,40 +342,6 @@
     announceAdded(added);
   }
 
-  function setState(state) {
-    config.dataset.state = state;
-  }
-
-  function spread(low, high) {
-    return low + Math.random() * (high - low);
-  }
-
-  function backoff() {
-    // Full jitter: anywhere between the floor and a cap that doubles with
-    // each failure, 3 s for the first retry, 30 s at most.
-    var cap = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * Math.pow(2, Math.max(0, failures - 1)));
-    return spread(RETRY_FLOOR_MS, cap);
-  }
-
-  function schedule(delay) {
-    window.clearTimeout(retryTimer);
-    var wait = Math.max(delay, notBefore - Date.now());
-    config.dataset.retryMs = String(Math.round(wait));
-    setState("waiting");
-    retryTimer = window.setTimeout(connect, wait);
-  }
-
-  // Back online, or the page looked at again: try now rather than at the
-  // end of a long backoff (still spread, and never before a 4429's wait).
-  function reconnectSoon() {
-    if (stopped || parked || socket) return;
-    schedule(spread(0, SOON_MS));
-  }
-
-  function ping() {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');
-  }
-
   function lost() {
     // Announced once, if the break lasts: never on every retry.
     window.clearTimeout(lostTimer);
@@ -409,119 +351,62 @@
     }, ANNOUNCE_AFTER_MS);
   }
 
-  function connect() {
-    window.clearTimeout(retryTimer);
-    retryTimer = null;
-    if (stopped || parked || socket) return;
-    attempts += 1;
-    config.dataset.attempts = String(attempts);
-    setState("connecting");
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    // `after`: the server sends what changed since our cursor (one
-    // live.catch_up frame) before any live event.
-    var ws = new WebSocket(scheme + window.location.host + "/ws/consultations/" +
-      text.consultation + "/?after=" + cursor);
-    socket = ws;
-    ws.addEventListener("open", function () {
-      openedAt = Date.now();
-      setState("open");
-      window.clearTimeout(lostTimer);
-      resumed = lostAnnounced ? text.reconnected : "";
-      lostAnnounced = false;
-      // The catch-up comes as the socket's first frame; a server that does
-      // not send it (an older one, mid-upgrade) is asked over HTTP.
-      window.clearTimeout(catchUpTimer);
-      catchUpTimer = window.setTimeout(function () {
-        if (socket !== ws) return;
-        catchUp().then(function () {
-          if (resumed) announceAdded({});
-        });
-      }, CATCH_UP_WAIT_MS);
-      // The pong carries the consultation's cursor: a quiet page still learns
-      // of events lost while the server's channel layer was away. A hidden
-      // page stays quiet, so the server may close it as idle (4408).
-      heartbeat = window.setInterval(function () {
-        if (!document.hidden) ping();
-      }, HEARTBEAT_MS);
-    });
-    ws.addEventListener("message", function (message) {
-      var event;
-      try { event = JSON.parse(message.data); } catch (e) { return; }
-      if (!event) return;
-      if (event.type === "live.catch_up" && event.results) {
-        window.clearTimeout(catchUpTimer);
-        applyCaughtUp(event);
-        if (event.results.length >= 500) catchUp(); // more than one answer holds
-      } else if (event.type === "pong") {
-        if (event.cursor > cursor) catchUp();
-      } else if (event.type === "live.resync") {
-        // The server's feed was away (Redis was down) and is back.
-        catchUp();
-      } else if (event.type && event.comment) {
-        applyBatch([event]);
-      }
-    });
-    ws.addEventListener("close", closed);
-  }
-
-  function closed(event) {
-    if (event.target !== socket) return; // one put away for the page cache
-    socket = null;
-    window.clearInterval(heartbeat);
-    window.clearTimeout(catchUpTimer);
-    var wasOpen = openedAt > 0;
-    if (wasOpen && Date.now() - openedAt >= HEALTHY_MS) failures = 0;
-    openedAt = 0;
-    failures += 1;
-    var code = event.code;
-    if (code === FORBIDDEN || code === NOT_FOUND) {
-      // Not allowed or no longer published: trying again would not help.
-      stopped = true;
-      window.clearTimeout(lostTimer);
-      setState("stopped");
-      return;
-    }
-    if (wasOpen) lost();
-    if (code === TOO_MANY) {
-      notBefore = Date.now() + spread(TOO_MANY_MS, 2 * TOO_MANY_MS);
-      schedule(0);
-    } else if (navigator.onLine === false) {
-      setState("offline"); // the "online" event brings it back
-    } else if (code === IDLE && document.hidden) {
-      setState("idle"); // "visibilitychange" brings it back
-    } else if ((code === FELL_BEHIND || code === IDLE) && failures <= 1) {
-      schedule(spread(100, SOON_MS));
-    } else {
-      // 1012 (server restarting), 1001 (going away), 1006 (no server), ...
-      schedule(backoff());
-    }
-  }
-
-  window.addEventListener("online", reconnectSoon);
-  document.addEventListener("visibilitychange", function () {
-    if (document.hidden) return;
-    if (socket) ping(); // anything missed while hidden: the pong's cursor says
-    else reconnectSoon();
-  });
-  window.addEventListener("pagehide", function (event) {
-    // Into the browser's page cache: no socket held open meanwhile.
-    if (!event.persisted || stopped) return;
-    parked = true;
-    window.clearTimeout(retryTimer);
+  function opened(ws) {
     window.clearTimeout(lostTimer);
-    window.clearInterval(heartbeat);
-    var ws = socket;
-    socket = null;
-    openedAt = 0;
-    setState("closed");
-    if (ws) ws.close();
-  });
-  window.addEventListener("pageshow", function (event) {
-    // Back from the page cache: connect again (and catch up on open).
-    if (!event.persisted || !parked) return;
-    parked = false;
-    failures = 0;
-    connect();
+    resumed = lostAnnounced ? text.reconnected : "";
+    lostAnnounced = false;
+    // The catch-up comes as the socket's first frame; a server that does
+    // not send it (an older one, mid-upgrade) is asked over HTTP.
+    window.clearTimeout(catchUpTimer);
+    catchUpTimer = window.setTimeout(function () {
+      if (live.socket() !== ws) return;
+      catchUp().then(function () {
+        if (resumed) announceAdded({});
+      });
+    }, CATCH_UP_WAIT_MS);
+  }
+
+  function received(event) {
+    if (event.type === "live.catch_up" && event.results) {
+      window.clearTimeout(catchUpTimer);
+      applyCaughtUp(event);
+      if (event.results.length >= 500) catchUp(); // more than one answer holds
+    } else if (event.type === "pong") {
+      // The pong carries the consultation's cursor: a quiet page still
+      // learns of events lost while the server's channel layer was away.
+      if (event.cursor > cursor) catchUp();
+    } else if (event.type === "live.resync") {
+      // The server's feed was away (Redis was down) and is back.
+      catchUp();
+    } else if (event.type && event.comment) {
+      applyBatch([event]);
+    }
+  }
+
+  live = window.PuenteReconnect({
+    element: config,
+    heartbeatMs: 20000,
+    open: function () {
+      // `after`: the server sends what changed since our cursor (one
+      // live.catch_up frame) before any live event.
+      return new WebSocket(window.PuenteReconnect.url(
+        "/ws/consultations/" + text.consultation + "/?after=" + cursor));
+    },
+    onOpen: opened,
+    onMessage: received,
+    onClose: function (code, wasOpen) {
+      window.clearTimeout(catchUpTimer);
+      if (wasOpen) lost();
+    },
+    onStop: function () {
+      // Not allowed or no longer published: nothing more to say.
+      window.clearTimeout(catchUpTimer);
+      window.clearTimeout(lostTimer);
+    },
+    onPark: function () {
+      window.clearTimeout(catchUpTimer);
+      window.clearTimeout(lostTimer);
+    }
   });
 
   // The page's own forms (forms.js) showed this comment: it no longer waits.
@@ -541,5 +426,5 @@
     if (button) showPending(button.closest(".discussion").dataset.anchor);
   });
 
-  connect();
+  live.start();
 })();

@@ -14,15 +14,18 @@
  * one skips a number, when a pong carries a cursor ahead of the page's, when
  * the server says `live.resync` and whenever the socket opens, it asks the
  * admin for the changes after its cursor (queue/changes/?after=N) and
- * applies those. Close codes: 4403 stops; 4001 (fell behind) reconnects at
- * once with jitter; 4429 (too many sockets) waits 30-60 s; 4408 (idle)
- * reconnects when the page is visible; anything else backs off
- * exponentially with jitter. Coming back online or to the tab reconnects a
- * closed socket at once. */
+ * applies those. Reconnecting is reconnect.js's (loaded first), as for
+ * live.js: 4403 stops; 4001 (fell behind) reconnects at once with jitter;
+ * 4429 (too many sockets) waits 30-60 s; 4408 (idle) reconnects when the
+ * page is visible; anything else backs off with full jitter (the first
+ * retry within 0.5-3 s, then up to 30 s). Coming back online or to the tab
+ * reconnects a closed socket at once. The state is in the root's
+ * data-state, data-attempts and data-retry-ms. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-moderation-queue]");
-  if (!root || !("WebSocket" in window) || !window.fetch || !window.JSON) return;
+  if (!root || !("WebSocket" in window) || !window.fetch || !window.JSON ||
+      !window.PuenteReconnect) return;
 
   var text = root.dataset;
   var list = root.querySelector("[data-queue-list]");
@@ -30,21 +33,9 @@
   var announcer = root.querySelector("[data-queue-live]");
   var filters = text.filters ? "?" + text.filters : "";
   var changesUrl = text.changesUrl;
-  var FORBIDDEN = 4403;
-  var FELL_BEHIND = 4001;
-  var IDLE = 4408;
-  var TOO_MANY = 4429;
-  var HEARTBEAT_MS = 25000;
   // Row fetches in flight at once while catching up.
   var MAX_FETCHES = 4;
-  var socket = null;
-  var attempts = 0;
   var everConnected = false;
-  var heartbeat = null;
-  var stopped = false;
-  var retry = null;
-  // The last close said too many sockets: only the long wait reconnects.
-  var tooMany = false;
   // The number of the last change applied (the page's, at first).
   var cursor = parseInt(text.cursor, 10) || 0;
   // The catch-up under way: {again: true} when asked for again meanwhile.
@@ -237,14 +228,7 @@
     return text.msgCaughtUp.replace("%(count)s", String(count));
   }
 
-  function onMessage(message) {
-    var event;
-    try {
-      event = JSON.parse(message.data);
-    } catch (e) {
-      return;
-    }
-    if (!event) return;
+  function onMessage(event) {
     if (event.type === "queue.changed") {
       apply(event);
     } else if (event.type === "pong") {
@@ -256,74 +240,25 @@
     }
   }
 
-  function isClosed() {
-    return !socket || socket.readyState === WebSocket.CLOSED;
-  }
-
-  function reconnectIn(delay) {
-    window.clearTimeout(retry);
-    retry = window.setTimeout(connect, delay);
-  }
-
-  function connect() {
-    window.clearTimeout(retry);
-    retry = null;
-    if (stopped || !isClosed()) return;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var mine = socket = new WebSocket(scheme + window.location.host + text.socketPath);
-    mine.addEventListener("open", function () {
-      root.dataset.state = "open";
+  window.PuenteReconnect({
+    element: root,
+    heartbeatMs: 25000,
+    open: function () {
+      return new WebSocket(window.PuenteReconnect.url(text.socketPath));
+    },
+    onOpen: function () {
       var reconnected = everConnected;
       everConnected = true;
-      attempts = 0;
       // What changed since the page was built or the socket was lost.
       catchUp(reconnected);
-      heartbeat = window.setInterval(function () {
-        if (mine.readyState === WebSocket.OPEN) mine.send(JSON.stringify({ type: "ping" }));
-      }, HEARTBEAT_MS);
-    });
-    mine.addEventListener("message", onMessage);
-    mine.addEventListener("close", function (event) {
-      root.dataset.state = "closed";
-      window.clearInterval(heartbeat);
-      if (event.code === FORBIDDEN) {
-        // Signed out, or no longer a moderator: the page says so, and stops.
-        stopped = true;
-        announce(text.msgForbidden);
-        return;
-      }
-      if (attempts === 0 && everConnected) announce(text.msgOffline);
-      attempts += 1;
-      tooMany = event.code === TOO_MANY;
-      if (event.code === FELL_BEHIND) {
-        // Events piled up for us: back at once (spread over a second), then
-        // the catch-up on open fetches what was cut off.
-        reconnectIn(Math.random() * 1000);
-      } else if (event.code === TOO_MANY) {
-        // Too many sockets from here: wait long, 30 to 60 s.
-        reconnectIn(30000 + Math.random() * 30000);
-      } else if (event.code === IDLE && document.visibilityState !== "visible") {
-        // Closed for silence while nobody looked: back when someone does
-        // (visibilitychange below).
-      } else {
-        // Exponential backoff with jitter, at most 30 s.
-        var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts, 5)));
-        reconnectIn(delay / 2 + Math.random() * delay / 2);
-      }
-    });
-  }
-
-  // Back online, or back to the tab: a closed socket reconnects now rather
-  // than at the end of its backoff (never while refused for too many).
-  function reconnectNow() {
-    if (stopped || tooMany || !isClosed()) return;
-    connect();
-  }
-
-  window.addEventListener("online", reconnectNow);
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") reconnectNow();
-  });
-
-  connect();
+    },
+    onMessage: onMessage,
+    onClose: function (code, wasOpen) {
+      if (wasOpen) announce(text.msgOffline);
+    },
+    onStop: function () {
+      // Signed out, or no longer a moderator: the page says so, and stops.
+      announce(text.msgForbidden);
+    }
+  }).start();
 })();
