@@ -265,6 +265,13 @@ RUN_ALONE = {
         "asserts that no client needed a catch-up fetch: a starved server answers a"
         " ping with a newer cursor before the event itself arrives through Redis"
     ),
+    "tests/e2e/test_live_fanout.py": (
+        "2,000 events of 8 KB to three readers through a real server take a core: beside"
+        " the browser tests they pushed an editor's publish past its 30 s wait"
+    ),
+    "tests/core/test_socket_limits.py": (
+        "servers holding 300 sockets from one address, and nginx in front of one"
+    ),
 }
 ALONE_MARK = "alone"
 
