@@ -242,8 +242,13 @@ def test_a_websocket_message_over_the_limit_is_refused_by_uvicorn(stack, demo_si
         with pytest.raises(ConnectionClosed) as closed:
             while True:
                 socket.recv(timeout=30)
-    assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 1009  # message too big
+    # uvicorn answers 1009 (message too big) and closes with the rest of the
+    # frame unread, so its kernel may reset the connection: nginx then ends
+    # the client's without relaying the close frame. Either way the socket
+    # ended at that message (the code itself is tested against uvicorn
+    # directly in tests/core/test_socket_limits.py).
+    if closed.value.rcvd is not None:
+        assert closed.value.rcvd.code == 1009
 
 
 def test_the_tls_include_serves_https_and_the_app_knows_it(stack):
