@@ -46,6 +46,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.procfs import machine_cpu, rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 RAW_CHANNEL = "bench-fanout-raw"
@@ -117,24 +119,6 @@ def cpu_seconds(pid):
     """utime + stime of a process, from /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def machine_busy():
-    """Busy and total CPU seconds of the whole machine, from /proc/stat."""
-    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle + iowait
-    hz = os.sysconf("SC_CLK_TCK")
-    return (sum(ticks) - idle) / hz, sum(ticks) / hz
 
 
 def percentile(values, fraction):
@@ -424,12 +408,12 @@ class Run:
         cpu_before = sum(cpu_seconds(p) for p in pids)
         ours_before = sum(cpu_seconds(p) for p in ours)
         redis_before = redis_cpu(self.redis_client)
-        busy_before, total_before = machine_busy()
+        busy_before, total_before = machine_cpu()
         cursors, posting = self.poster.post(count, rate)
         collected = self.collect(count * self.connected)
         server_cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
         redis_used = redis_cpu(self.redis_client) - redis_before
-        busy, total = machine_busy()
+        busy, total = machine_cpu()
         # CPU the machine spent outside the servers, the clients, the poster and
         # Redis (PostgreSQL, other work on a shared machine), in % of all cores.
         others = (
@@ -847,7 +831,7 @@ def run(quick=None, only=None):
     cases = {"storm": [], "slow": [], "slow phases": [], "big": []}
     started = time.monotonic()
     load_before = os.getloadavg()
-    busy_before, total_before = machine_busy()
+    busy_before, total_before = machine_cpu()
     no_limits = {"interval": 0, "new_account_interval": 0, "new_account_days": 0}
     logs = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
     with override_settings(PUENTE_COMMENT_RATE_LIMITS=no_limits):
@@ -865,7 +849,7 @@ def run(quick=None, only=None):
         finally:
             poster.close()
             redis_client.close()
-    busy, total = machine_busy()
+    busy, total = machine_cpu()
     seconds = time.monotonic() - started
     rows = [row for c in configs for row in c.rows]
     for config in configs:

@@ -49,6 +49,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.procfs import machine_cpu, rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -598,23 +600,6 @@ def processes():
         cpu = sum(int(f) for f in fields[11:15]) / HZ  # utime stime cutime cstime
         found[int(entry.name)] = (head.split("(", 1)[1], int(fields[1]), cpu)
     return found
-
-
-def rss_mb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def machine_cpu():
-    """Busy and total CPU seconds of the machine (all cores), from /proc/stat."""
-    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = ticks[3] + ticks[4]
-    return (sum(ticks) - idle) / HZ, sum(ticks) / HZ
 
 
 GROUP_BY_NAME = {
