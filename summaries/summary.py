@@ -477,31 +477,39 @@ def _name_comments(summary, request):
     lists = [summary.most_agreed, summary.most_divisive, summary.broad_agreement]
     lists += [anchor.representative for anchor in summary.anchors]
     lists += [theme.examples for theme in summary.themes]
-    wanted = {pk for ids in lists for pk in ids}
-    refs = {}
-    if wanted:
-        consultation = summary.scope.consultation
-        labels = {("q", q.pk): q.text for q in consultation.ordered_questions}
-        labels.update({("s", s.pk): s.heading for s in consultation.ordered_sections})
-        page_url = absolute_url(consultation.get_url(request=request), request)
-        comments = Comment.objects.filter(pk__in=wanted, status=CommentStatus.PUBLISHED)
-        for comment in comments.select_related("author"):
-            refs[comment.pk] = CommentRef(
-                id=comment.pk,
-                excerpt=excerpt(comment.body),
-                author=str(comment.author),
-                created=comment.created,
-                anchor=labels.get(("q", comment.question_id))
-                or labels.get(("s", comment.section_id), ""),
-                agree=comment.agree_count,
-                disagree=comment.disagree_count,
-                passes=comment.pass_count,
-                replies=comment.reply_count,
-                # The permalink: it finds the comment's thread page wherever it is.
-                url=absolute_url(links.permalink(comment.pk), request) if page_url else "",
-            )
+    refs = comment_refs(summary.scope.consultation, {pk for ids in lists for pk in ids}, request)
     for ids in lists:
         ids[:] = [refs[pk] for pk in ids if pk in refs]
+
+
+def comment_refs(consultation, ids, request=None):
+    """{id: CommentRef} for those of `ids` that are published comments of
+    `consultation`: one query whatever their number."""
+    refs = {}
+    if not ids:
+        return refs
+    labels = {("q", q.pk): q.text for q in consultation.ordered_questions}
+    labels.update({("s", s.pk): s.heading for s in consultation.ordered_sections})
+    page_url = absolute_url(consultation.get_url(request=request), request)
+    comments = Comment.objects.filter(
+        pk__in=ids, consultation_id=consultation.pk, status=CommentStatus.PUBLISHED
+    )
+    for comment in comments.select_related("author"):
+        refs[comment.pk] = CommentRef(
+            id=comment.pk,
+            excerpt=excerpt(comment.body),
+            author=str(comment.author),
+            created=comment.created,
+            anchor=labels.get(("q", comment.question_id))
+            or labels.get(("s", comment.section_id), ""),
+            agree=comment.agree_count,
+            disagree=comment.disagree_count,
+            passes=comment.pass_count,
+            replies=comment.reply_count,
+            # The permalink: it finds the comment's thread page wherever it is.
+            url=absolute_url(links.permalink(comment.pk), request) if page_url else "",
+        )
+    return refs
 
 
 def absolute_url(url, request=None):
