@@ -349,6 +349,12 @@ PUENTE_HEALTH_CHECKS = {
     "search_index": "search.readiness.index_alias",
     "search_backlog": "search.readiness.backlog",
 }
+# Opinion groups (summaries/opinion_groups.py, docs/opinion-groups.md):
+# people with fewer than `min_votes` reactions in a scope are left out of the
+# grouping; no group smaller than `min_group` people is formed or shown;
+# 2 to `max_groups` groups; an open consultation's groups are recomputed at
+# most every `interval` seconds (a closed one's whenever its reactions moved).
+PUENTE_OPINION_GROUPS = {"min_votes": 7, "min_group": 5, "max_groups": 5, "interval": 300}
 # What a consultation page shows beyond its text (consultations/models.py):
 # callables (page, request) -> template context.
 PUENTE_CONSULTATION_PAGE_CONTEXT = [
