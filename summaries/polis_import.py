@@ -87,9 +87,10 @@ def import_export(export, *, parent=None, now=None, progress=None):
     now = now or timezone.now()
     progress = progress or (lambda message: None)
     parent = parent or find_parent()
-    kept = [comment for comment in export.comments if comment.moderated != MODERATED_OUT]
-    kept_ids = {comment.id for comment in kept}
-    votes = [vote for vote in export.votes if vote.comment in kept_ids]
+    # Comments moderated out come in as removed, with their votes: they show
+    # nowhere, and the opinion groups count them as Pol.is does (a column of
+    # zeros in its correction for people who voted on few comments).
+    kept, votes = export.comments, export.votes
     opens_at, closes_at = _dates(export, now)
     page = _create_page(export, parent, opens_at, closes_at)
     question = page.questions.get()
@@ -99,9 +100,8 @@ def import_export(export, *, parent=None, now=None, progress=None):
     progress(f"{len(accounts)} accounts")
 
     comments = _create_comments(page, question, kept, votes, accounts)
-    progress(
-        f"{len(comments)} comments ({len(export.comments) - len(kept)} moderated out, left out)"
-    )
+    removed = sum(1 for comment in kept if comment.moderated == MODERATED_OUT)
+    progress(f"{len(comments)} comments ({removed} moderated out: imported as removed)")
 
     for done in _create_reactions(votes, comments, accounts):
         progress(f"reactions: {done} of {len(votes)}")
@@ -182,7 +182,8 @@ def _create_accounts(page, participants, joined):
 
 
 def _create_comments(page, question, kept, votes, accounts):
-    """{Pol.is comment id: Comment}, published, numbered in order written."""
+    """{Pol.is comment id: Comment}, published (removed when moderated out),
+    numbered in order written."""
     counts = Counter((vote.comment, STANCES[vote.vote]) for vote in votes)
     ordered = sorted(kept, key=lambda comment: (comment.created, comment.id))
     rows = [
@@ -191,7 +192,11 @@ def _create_comments(page, question, kept, votes, accounts):
             question=question,
             author_id=accounts[comment.author],
             body=clean_body(comment.text),
-            status=CommentStatus.PUBLISHED,
+            status=(
+                CommentStatus.REMOVED
+                if comment.moderated == MODERATED_OUT
+                else CommentStatus.PUBLISHED
+            ),
             created=comment.created,
             seq=seq,
             **{STANCE_COUNTERS[stance]: counts[comment.id, stance] for stance in Stance},

@@ -302,7 +302,7 @@ def test_import_creates_a_closed_consultation_with_its_people_comments_and_react
     out, err = run_import(small_export(tmp_path))
     page = ConsultationPage.objects.get(pk=int(out.splitlines()[-1]))
     assert out.splitlines()[-1] == str(page.pk)
-    assert "3 accounts" in err and "reactions: 4 of 4" in err
+    assert "3 accounts" in err and "reactions: 5 of 5" in err
     assert page.get_parent().pk == index.pk and page.live
     assert page.title == "Parks for everyone"
     assert page.summary == "What should our parks have?\nTell us."
@@ -324,32 +324,39 @@ def test_import_creates_a_closed_consultation_with_its_people_comments_and_react
     assert not ana.has_usable_password()
 
     comments = list(Comment.objects.filter(consultation=page).order_by("seq"))
-    # The comment moderated out stays out, and so do the votes on it.
+    # The comment moderated out comes in removed, with the vote on it (the
+    # opinion groups count it as Pol.is does); it shows nowhere.
     assert [c.body for c in comments] == [
         "More trees in every park.",
         'Longer opening hours, "please".',
+        "Spam that was moderated out.",
     ]
-    assert [c.seq for c in comments] == [1, 2]
-    assert ConsultationActivity.objects.get(consultation=page).last_seq == 2
-    assert all(
-        c.status == CommentStatus.PUBLISHED and c.question_id == question.pk for c in comments
-    )
+    assert [c.seq for c in comments] == [1, 2, 3]
+    assert ConsultationActivity.objects.get(consultation=page).last_seq == 3
+    assert [c.status for c in comments] == [
+        CommentStatus.PUBLISHED,
+        CommentStatus.PUBLISHED,
+        CommentStatus.REMOVED,
+    ]
+    assert all(c.question_id == question.pk for c in comments)
     assert all(c.root_id == c.pk and c.parent_id is None for c in comments)
-    assert [c.author_id for c in comments] == [people[10].pk, people[11].pk]
+    assert [c.author_id for c in comments] == [people[10].pk, people[11].pk, people[12].pk]
     assert comments[1].created == at(T0 + 1000)
     assert [(c.agree_count, c.disagree_count, c.pass_count) for c in comments] == [
         (1, 1, 0),
         (1, 1, 0),
+        (1, 0, 0),
     ]
     reactions = {
         (r.comment_id, r.user_id): r.stance for r in Reaction.objects.filter(comment__in=comments)
     }
-    first, second = comments
+    first, second, removed = comments
     assert reactions == {
         (first.pk, people[10].pk): "agree",  # Pol.is counts the author's own vote
         (first.pk, people[11].pk): "disagree",
         (second.pk, people[11].pk): "agree",
         (second.pk, people[12].pk): "disagree",
+        (removed.pk, people[10].pk): "agree",
     }
     # Queued for the search index, as every comment write is.
     assert set(PendingIndex.objects.values_list("comment_id", flat=True)) >= {first.pk, second.pk}
