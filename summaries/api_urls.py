@@ -8,4 +8,9 @@ urlpatterns = [
         api.ConsultationSummary.as_view(),
         name="api-consultation-summary",
     ),
+    path(
+        "consultations/<id:consultation_id>/opinion-groups/",
+        api.ConsultationOpinionGroups.as_view(),
+        name="api-consultation-opinion-groups",
+    ),
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import xlsxwriter
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from summaries.opendata import safe_cell
@@ -34,7 +35,10 @@ class Link(str):
     __slots__ = ()
 
 
-def tables(summary):
+def tables(summary, opinion_groups=None):
+    """The summary's tables, and the opinion groups' two when
+    `opinion_groups` (summaries.opinion_views.SummarySection) is given."""
+    extra = opinion_group_tables(opinion_groups) if opinion_groups is not None else []
     p, s, m = summary.participation, summary.stance, summary.moderation
     comment_headers = [
         _("List"), _("Comment"), _("Excerpt"), _("Author"), _("Question or section"),
@@ -148,6 +152,98 @@ def tables(summary):
             named,
             _("No published comment yet."),
         ),
+        *extra,
+    ]
+
+
+def _why_no_groups(section):
+    """Why a scope has no opinion groups to list, in a sentence (None when
+    it has some)."""
+    view = section.groups
+    if section.per_scope_only:
+        return _("Opinion groups are computed for the whole consultation and each question only.")
+    if view.pending:
+        return _("Not computed yet: they are being computed in the background.")
+    if view.status == "no_reactions":
+        return _("Nobody has reacted to a published comment here yet.")
+    if view.status == "too_few_people":
+        return _("Too few people reacted to enough comments to form groups.")
+    return None
+
+
+def opinion_group_tables(section):
+    """The opinion groups as two tables: their figures (one row each), and
+    the comments that represent, bridge or divide them, one row per comment
+    and group with that group's reactions (representative comments also get
+    a row for the other people placed)."""
+    why = _why_no_groups(section)
+    view = section.groups
+    figures, comments = [], []
+    if why is None:
+        local = timezone.localtime(view.computed_at)
+        figures = [
+            [_("Computed at"), local.strftime("%Y-%m-%d %H:%M")],
+            [_("Up to date"), _("yes") if view.current else _("no, being updated")],
+            [_("People who reacted"), view.participants],
+            [_("People in the groups"), view.grouped],
+            [_("Left out (too few reactions)"), view.left_out],
+            [_("Comments"), view.comments],
+            [_("Reactions"), view.reactions],
+            [_("Groups"), len(view.groups)],
+        ]
+        if view.chosen_score is not None and view.status == "groups":
+            figures.append([_("Silhouette score"), round(view.chosen_score, 3)])
+        figures += [
+            [_("Group %(number)s: people") % {"number": g.number}, g.size] for g in view.groups
+        ]
+
+        def row(label, group, ref, direction, rate, score):
+            return [label, group, ref.id, ref.excerpt, direction, rate.agree, rate.disagree,
+                    rate.seen, round(100 * rate.rate), round(score, 3),
+                    Link(ref.url) if ref.url else ""]  # fmt: skip
+
+        directions = {"agree": _("agree"), "disagree": _("disagree")}
+        for g in view.groups:
+            label = _("Group %(number)s: representative") % {"number": g.number}
+            for item in g.representative:
+                direction = directions[item.direction]
+                inside = row(label, str(g.number), item.ref, direction, item.inside, item.score)
+                others = _("Others (not %(number)s)") % {"number": g.number}
+                outside = row(label, others, item.ref, direction, item.outside, item.score)
+                comments += [inside, outside]
+        for label, entries in ((_("Bridging"), view.bridging), (_("Divisive"), view.divisive)):
+            for entry in entries:
+                for rate in entry.groups:
+                    if rate is not None:
+                        number = str(rate.number)
+                        comments.append(row(label, number, entry.ref, "", rate, entry.score))
+    return [
+        Table(
+            _("Opinion groups"),
+            "opinion_groups",
+            [_("Figure"), _("Value")],
+            figures,
+            why or "",
+        ),
+        Table(
+            _("Opinion group comments"),
+            "opinion_group_comments",
+            [
+                _("List"),
+                _("Group"),
+                _("Comment"),
+                _("Excerpt"),
+                _("The group mostly"),
+                _("Agree"),
+                _("Disagree"),
+                _("Reacted"),
+                _("Agree rate (%)"),
+                _("Score"),
+                _("Link"),
+            ],
+            comments,
+            why or _("No comment represents, bridges or divides the groups."),
+        ),
     ]
 
 
@@ -169,16 +265,16 @@ def _csv_cell(value):
     return safe_cell(value)
 
 
-def as_zip(summary):
+def as_zip(summary, opinion_groups=None):
     """A ZIP of one CSV file per table, named by `Table.file`."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for table in tables(summary):
+        for table in tables(summary, opinion_groups):
             archive.writestr(f"{table.file}.csv", _csv(table))
     return out.getvalue()
 
 
-def as_xlsx(summary):
+def as_xlsx(summary, opinion_groups=None):
     """One sheet per table. Text is written as text (write_string), so no
     comment can become a formula; days as dates, links as hyperlinks. A
     table with no rows gets a line saying why, never a blank sheet."""
@@ -187,7 +283,7 @@ def as_xlsx(summary):
     bold = workbook.add_format({"bold": True})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     italic = workbook.add_format({"italic": True})
-    for table in tables(summary):
+    for table in tables(summary, opinion_groups):
         # Sheet names: at most 31 characters, some characters forbidden.
         name = "".join(c for c in table.name if c not in "[]:*?/\\")[:31]
         sheet = workbook.add_worksheet(name)

@@ -360,6 +360,7 @@ PUENTE_OPINION_GROUPS = {"min_votes": 7, "min_group": 5, "max_groups": 5, "inter
 PUENTE_CONSULTATION_PAGE_CONTEXT = [
     "comments.threads.discussion_context",
     "responses.context.response_context",
+    "summaries.context.opinion_groups_context",
 ]
 # The home page's participation figures (consultations/models.py): callables
 # (home page) -> {figure: number}, asked at most once a minute.

@@ -22,6 +22,7 @@ WIRED = {
     "PUENTE_CONSULTATION_PAGE_CONTEXT": [
         "comments.threads.discussion_context",
         "responses.context.response_context",
+        "summaries.context.opinion_groups_context",
     ],
     "PUENTE_NOTICE_EXTRAS": ["moderation.notices.appeals"],
     "PUENTE_HOME_PAGE_FIGURES": ["comments.figures.participation"],

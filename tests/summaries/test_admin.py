@@ -115,6 +115,8 @@ TABLE_FILES = [
     "terms.csv",
     "moderation_by_reason.csv",
     "comments.csv",
+    "opinion_groups.csv",
+    "opinion_group_comments.csv",
 ]
 
 
@@ -175,7 +177,7 @@ def test_the_xlsx_has_dates_links_text_as_text_and_no_empty_sheet(client, englis
     assert response.status_code == 200
     raw = zipfile.ZipFile(io.BytesIO(response.content))
     sheets = [name for name in raw.namelist() if name.startswith("xl/worksheets/sheet")]
-    assert len(sheets) == 7
+    assert len(sheets) == 9
     assert not any(b"<f>" in raw.read(name) for name in sheets)  # no formula anywhere
     book = xlsx_book(response)
     # Every sheet has a header row and at least one row under it.

@@ -11,6 +11,7 @@ from accounts.roles import CITIZEN, EDITOR, MODERATOR, PLANNER
 from comments import actions as comment_actions
 from moderation import actions as moderation_actions
 from tests.roles_doc import doc_table
+from tests.summaries.opinion_fixtures import analysis_for, store
 
 ANONYMOUS = "anonymous"
 COLUMNS = (ANONYMOUS, CITIZEN, MODERATOR, PLANNER, EDITOR)
@@ -23,6 +24,10 @@ TABLE = {
     "download_summary": STAFF_READERS,
     "download_open_data": EVERYONE,
     "download_open_data_while_open": set(),
+    "read_opinion_groups": STAFF_READERS,
+    "read_opinion_groups_api": STAFF_READERS,
+    "read_public_opinion_groups": EVERYONE,
+    "read_public_opinion_groups_while_open": set(),
 }
 
 WORDS = "Más árboles y sombra en la calzada del barrio."
@@ -89,6 +94,51 @@ def try_download_open_data(client, page):
 
 def try_download_open_data_while_open(client, page):
     return open_data_answers(client, page)
+
+
+def store_groups(page):
+    """Groups of the page's one comment, stored as current (the numerics
+    are tested in test_opinion_groups.py; here only who sees them)."""
+    comment = page.comments.get()
+    store(page, analysis_for([comment.pk, comment.pk]))
+    return comment
+
+
+def try_read_opinion_groups(client, page):
+    store_groups(page)
+    admin = client.get(reverse("summaries_admin:summary", args=[page.pk]))
+    files = client.get(reverse("summaries_admin:export", args=[page.pk, "zip"]))
+    allowed = [
+        admin.status_code == 200 and 'id="opinion-map-title"' in admin.content.decode(),
+        files.status_code == 200 and b"opinion_group_comments.csv" in files.content,
+    ]
+    assert admin.status_code in (200, 302, 403) and files.status_code in (200, 302, 403)
+    assert allowed in ([True, True], [False, False]), allowed
+    return allowed[0]
+
+
+def try_read_opinion_groups_api(client, page):
+    comment = store_groups(page)
+    api = client.get(reverse("api-consultation-opinion-groups", args=[page.pk]))
+    assert api.status_code in (200, 403)
+    return api.status_code == 200 and (
+        api.json()["groups"][0]["representative"][0]["comment"]["id"] == comment.pk
+    )
+
+
+def public_groups(client, page):
+    store_groups(page)
+    html = client.get(page.url).content.decode()
+    return 'id="opinion-groups"' in html and WORDS in html.split('id="opinion-groups"')[1]
+
+
+def try_read_public_opinion_groups(client, page):
+    close(page)
+    return public_groups(client, page)
+
+
+def try_read_public_opinion_groups_while_open(client, page):
+    return public_groups(client, page)
 
 
 ATTEMPTS = {action: globals()[f"try_{action}"] for action in TABLE}
