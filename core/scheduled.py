@@ -173,6 +173,13 @@ JOBS: tuple[Job, ...] = (
         timeout=10 * 60,
     ),
     Job(
+        "opinion_groups_stale",
+        ("opinion_groups", "--stale"),
+        Every(15),
+        "opinion groups behind their consultation's reactions recomputed (a lost refresh task)",
+        timeout=10 * 60,
+    ),
+    Job(
         "send_digests_daily",
         ("send_digests", "--frequency", "daily"),
         Daily(7, 0),

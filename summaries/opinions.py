@@ -29,12 +29,23 @@ from functools import partial
 import numpy as np
 from django.conf import settings as django_settings
 from django.db import connections, transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import task
 
-from comments.models import CommentStatus, ConsultationActivity, Reaction, Stance
+from comments.models import Comment, CommentStatus, ConsultationActivity, Reaction, Stance
 from consultations.models import ConsultationPage
 from consultations.status import Status
 from summaries.models import WHOLE_CONSULTATION, OpinionGroups, OpinionGroupsRefresh
@@ -102,6 +113,29 @@ def _columns(array):
     )
 
 
+def moderated_out(consultation_id):
+    """{scope: how many comments moderation took out after people reacted
+    to them}, for the whole consultation and each question with any. Pol.is
+    keeps such comments as columns nobody voted on, which count only in its
+    correction for people who reacted to few comments; analyse() does the
+    same given their number (docs/opinion-groups.md). One query."""
+    reacted = Q(agree_count__gt=0) | Q(disagree_count__gt=0) | Q(pass_count__gt=0)
+    rows = (
+        Comment.objects.filter(
+            reacted,
+            consultation_id=consultation_id,
+            status__in=[CommentStatus.HIDDEN, CommentStatus.REMOVED],
+        )
+        .values_list(Coalesce(F("question_id"), Value(WHOLE_CONSULTATION)))
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    # Keyed by question; comments on no question (sections) count in the whole only.
+    by_question = dict(rows)
+    whole = sum(by_question.values())
+    return by_question | {WHOLE_CONSULTATION: whole}
+
+
 def reaction_arrays(consultation_id, question=WHOLE_CONSULTATION):
     """(participants, comments, votes): one entry per reaction on a published
     comment of the consultation, or of one question (its replies included);
@@ -117,6 +151,7 @@ def compute(consultation, question=WHOLE_CONSULTATION, settings=None) -> Analysi
     return analyse(
         *reaction_arrays(consultation_id, question),
         settings=settings or GroupingSettings.from_settings(),
+        moderated_out=moderated_out(consultation_id).get(question, 0),
     )
 
 
@@ -157,13 +192,16 @@ def refresh(consultation_id, settings=None):
     settings = settings or GroupingSettings.from_settings()
     started = time.perf_counter()
     reactions = _read(consultation_id)
+    taken_out = moderated_out(consultation_id)
     read_seconds = time.perf_counter() - started
     rows = []
     for scope in scopes:
         started = time.perf_counter()
         whole = scope == WHOLE_CONSULTATION
         subset = reactions if whole else reactions[reactions["question"] == scope]
-        analysis = analyse(*_columns(subset), settings=settings)
+        analysis = analyse(
+            *_columns(subset), settings=settings, moderated_out=taken_out.get(scope, 0)
+        )
         seconds = time.perf_counter() - started
         if whole:
             seconds += read_seconds

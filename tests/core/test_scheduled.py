@@ -68,6 +68,7 @@ def test_the_table_names_each_job_once_with_a_reason_and_a_timeout():
         "publish_scheduled",
         "clearsessions",
         "search_sync",
+        "opinion_groups --stale",
         "send_queued_email",
         "notify_consultations",
         "send_digests --frequency daily",

@@ -5,8 +5,10 @@ through the comment and moderation actions, as people would make it."""
 
 import threading
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import default_task_backend
@@ -172,6 +174,13 @@ def test_hidden_and_removed_comments_and_other_consultations_are_left_out(
     kept = [world.a[0], world.a[2], world.b[1], world.reply]
     assert triples(reaction_arrays(world.consultation.pk)) == world.expected(kept)
     assert triples(reaction_arrays(other.pk)) == [(world.camps[0][0].pk, elsewhere.pk, 1)]
+    # ...and counted as comments moderation took out, per scope, as Pol.is does.
+    assert opinions.moderated_out(world.consultation.pk) == {
+        WHOLE_CONSULTATION: 2,
+        world.q2: 1,
+        world.q1: 1,
+    }
+    assert opinions.moderated_out(other.pk) == {WHOLE_CONSULTATION: 0}
 
 
 @pytest.mark.django_db
@@ -434,6 +443,14 @@ def test_stale_consultations_are_those_behind_their_cursor(small, make_consultat
     assert stale_consultation_ids() == [world.consultation.pk]
     do_react(reactor, comment, "agree")  # withdrawn
     assert stale_consultation_ids() == sorted([consultation.pk, world.consultation.pk])
+
+    # The scheduler's safety net recomputes exactly those.
+    out = StringIO()
+    call_command("opinion_groups", "--stale", stdout=out)
+    assert out.getvalue().startswith("2 consultations")
+    assert stale_consultation_ids() == []
+    with pytest.raises(CommandError, match="not both"):
+        call_command("opinion_groups", str(consultation.pk), "--stale")
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
 """`manage.py opinion_groups CONSULTATION_ID [--question ID] [--json]`: the
 opinion groups computed now (summaries.opinions.compute), not the stored
-ones, for operators and to compare with Pol.is's own groups."""
+ones, for operators and to compare with Pol.is's own groups.
+
+`manage.py opinion_groups --stale`: the scheduler's safety net
+(core/scheduled.py): recompute and store the groups of every consultation
+whose stored ones are behind its cursor (a refresh task lost)."""
 
 import json
 
@@ -9,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from consultations.models import ConsultationPage
 from core.parse import as_id
 from summaries.models import WHOLE_CONSULTATION, ImportedParticipant
-from summaries.opinions import compute
+from summaries.opinions import compute, refresh, stale_consultation_ids
 
 
 class Command(BaseCommand):
@@ -22,7 +26,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("consultation", metavar="CONSULTATION_ID")
+        parser.add_argument("consultation", metavar="CONSULTATION_ID", nargs="?")
+        parser.add_argument(
+            "--stale",
+            action="store_true",
+            help="Instead: recompute and store the groups of every consultation whose "
+            "stored groups are behind its comments and reactions.",
+        )
         parser.add_argument(
             "--question",
             metavar="ID",
@@ -30,7 +40,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
-    def handle(self, *args, consultation, question=None, **options):
+    def handle(self, *args, consultation=None, question=None, **options):
+        if options["stale"]:
+            if consultation is not None:
+                raise CommandError("Give a consultation id or --stale, not both.")
+            stale = stale_consultation_ids()
+            for stale_id in stale:
+                refresh(stale_id)
+            self.stdout.write(f"{len(stale)} consultations' opinion groups recomputed.")
+            return
+        if consultation is None:
+            raise CommandError("Give a consultation id (or --stale).")
         consultation_id = as_id(consultation)
         if consultation_id is None:
             raise CommandError(f"{consultation!r} is not a consultation id.")
