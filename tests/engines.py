@@ -63,6 +63,26 @@ BOTH_DATABASES = {
         "per-day figures (TruncDate in the site time zone), window functions, Least, ordering"
     ),
     "tests/summaries/test_admin.py": "the summary page, API and files: the same aggregates",
+    "tests/summaries/test_opinions.py": (
+        "opinion groups' reads: SQL of our own through a raw cursor, bulk upserts, the "
+        "cursor subquery, the one-row claim under concurrent threads, query counts"
+    ),
+    "tests/summaries/test_opinion_groups_views.py": (
+        "the stored analysis through a JSON column (jsonb reorders keys), query counts"
+    ),
+    "tests/summaries/test_polis.py::test_import_creates_a_closed_consultation_with_its_people_comments_and_reactions": (
+        "import_polis: bulk inserts returning keys, a raw executemany, update(root=F('pk'))"
+    ),
+    "tests/summaries/test_polis.py::test_import_writes_in_bulk": "import_polis: query counts",
+    "tests/summaries/test_polis.py::test_a_failure_halfway_leaves_nothing_half_imported": (
+        "import_polis: one transaction rolled back on either engine"
+    ),
+    "tests/summaries/test_polis.py::test_opinion_groups_json_keys_people_by_their_polis_id": (
+        "an imported conversation read back through the raw reaction query"
+    ),
+    "tests/summaries/test_polis.py::test_opinion_groups_json_people_left_out_are_null": (
+        "an imported conversation read back through the raw reaction query"
+    ),
     "tests/summaries/test_open_data.py": (
         "streaming exports read in chunks (sync and under ASGI), queries per chunk"
     ),
