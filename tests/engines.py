@@ -70,9 +70,10 @@ BOTH_DATABASES = {
     "tests/summaries/test_opinion_groups_views.py": (
         "the stored analysis through a JSON column (jsonb reorders keys), query counts"
     ),
-    "tests/summaries/test_polis.py::test_import_creates_a_closed_consultation_with_its_people_comments_and_reactions": (
-        "import_polis: bulk inserts returning keys, a raw executemany, update(root=F('pk'))"
-    ),
+    (
+        "tests/summaries/test_polis.py::test_import_creates_a_closed_consultation"
+        "_with_its_people_comments_and_reactions"
+    ): ("import_polis: bulk inserts returning keys, a raw executemany, update(root=F('pk'))"),
     "tests/summaries/test_polis.py::test_import_writes_in_bulk": "import_polis: query counts",
     "tests/summaries/test_polis.py::test_a_failure_halfway_leaves_nothing_half_imported": (
         "import_polis: one transaction rolled back on either engine"
