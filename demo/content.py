@@ -293,6 +293,59 @@ CLOSED_REACTIONS = [
     (10, [("Marta S.", "agree"), ("Iván P.", "agree")]),
     (12, [("Carmen L.", "agree"), ("Paola N.", "disagree"), ("Diego F.", "agree")]),
 ]
+# Enough people reacting for the opinion groups (docs/opinion-groups.md) to
+# form: two camps that part ways on how open the vote and its projects should
+# be, and agree on making voting accessible. Each camp: (how many people,
+# {comment index in CLOSED_DISCUSSION: the camp's stance}). Each person skips
+# or departs from their camp now and then (CLOSED_CAMP_DEPARTURE), drawn from
+# a fixed seed so every load reacts alike.
+CLOSED_CAMPS = [
+    # Costed, sited and backed projects first.
+    (
+        22,
+        {
+            0: "agree",
+            1: "agree",
+            5: "agree",
+            7: "agree",
+            12: "agree",
+            6: "disagree",
+            8: "disagree",
+            11: "pass",
+            3: "agree",
+            4: "agree",
+            9: "agree",
+            10: "agree",
+        },
+    ),
+    # A vote and projects open to more people.
+    (
+        18,
+        {
+            0: "disagree",
+            5: "disagree",
+            7: "disagree",
+            12: "disagree",
+            2: "agree",
+            6: "agree",
+            8: "agree",
+            11: "agree",
+            3: "agree",
+            4: "agree",
+            9: "agree",
+            10: "agree",
+        },
+    ),
+]
+CLOSED_CAMP_DEPARTURE = 0.12
+CLOSED_CAMP_SEED = 19
+# Their names: every first name with every initial, in order, as needed.
+CAMP_FIRST_NAMES = [
+    "Adriana", "Alberto", "Beatriz", "Bruno", "Claudia", "César", "Daniela", "Emilio",
+    "Fernanda", "Gabriel", "Gloria", "Hugo", "Irene", "Javier", "Karla", "Leonor",
+    "Manuel", "Natalia", "Óscar", "Patricia", "Raúl", "Silvia", "Tania", "Ulises",
+]  # fmt: skip
+CAMP_INITIALS = "BCGHMORSVZ"
 CLOSED_THEMES = [
     (0, ["Viabilidad de proyectos"]),
     (1, ["Viabilidad de proyectos"]),

@@ -1,6 +1,7 @@
 """Loads the demo (demo/content.py) for `manage.py load_demo` (make run).
 The top floor of the layout: it may use every app."""
 
+import random
 import secrets
 from datetime import datetime, time, timedelta
 
@@ -23,7 +24,12 @@ from consultations.models import (
     HomePage,
 )
 from demo.content import (
+    CAMP_FIRST_NAMES,
+    CAMP_INITIALS,
     CLOSED,
+    CLOSED_CAMP_DEPARTURE,
+    CLOSED_CAMP_SEED,
+    CLOSED_CAMPS,
     CLOSED_DISCUSSION,
     CLOSED_REACTIONS,
     CLOSED_RESPONSE,
@@ -49,6 +55,7 @@ from moderation.models import FilteredWord
 from notifications.follows import do_follow
 from pages.models import ContentPage, LegalPages
 from responses import actions as responses
+from summaries import opinions
 
 
 @transaction.atomic
@@ -205,7 +212,11 @@ def load_demo_report(page, now):
     discussion, and the response to it published, with commitments followed
     up since."""
     comments = import_past_discussion(page, CLOSED_DISCUSSION, CLOSED_REACTIONS, CLOSED_THEMES)
+    react_in_camps(page, comments, CLOSED_CAMPS)
     publish_past_response(page, comments, CLOSED_RESPONSE, now)
+    # Computed now rather than on the first view: the demo shows its groups
+    # at once, whatever task backend runs.
+    opinions.refresh(page.pk)
 
 
 def import_past_discussion(page, discussion, reactions, themes):
@@ -241,6 +252,38 @@ def import_past_discussion(page, discussion, reactions, themes):
     for comment in comments:
         comment.refresh_from_db()
     return comments
+
+
+def camp_names(count):
+    """`count` distinct voter names, the same ones on every load."""
+    names = [f"{first} {initial}." for initial in CAMP_INITIALS for first in CAMP_FIRST_NAMES]
+    if count > len(names):
+        raise ValueError(f"The demo has names for {len(names)} camp members, not {count}.")
+    return names[:count]
+
+
+def react_in_camps(page, comments, camps):
+    """Each camp's people react as their camp does, skipping or departing from
+    it now and then (a fixed seed), within the hour after each comment."""
+    chance = random.Random(CLOSED_CAMP_SEED)
+    names = camp_names(sum(size for size, _stances in camps))
+    people = demo_people(names)
+    stances = ("agree", "disagree", "pass")
+    members = iter(names)
+    for size, camp in camps:
+        for _member in range(size):
+            person = people[next(members)]
+            for index, stance in sorted(camp.items()):
+                draw = chance.random()
+                if draw < CLOSED_CAMP_DEPARTURE / 2:
+                    continue
+                if draw < CLOSED_CAMP_DEPARTURE:
+                    stance = chance.choice([other for other in stances if other != stance])
+                comment = comments[index]
+                when = min(
+                    comment.created + timedelta(hours=1), page.closes_at - timedelta(minutes=1)
+                )
+                do_react(person, comment, stance, now=when)
 
 
 def demo_respondent():

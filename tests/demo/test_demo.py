@@ -16,6 +16,7 @@ from consultations.status import Status
 from core.models import OutgoingEmail
 from demo.content import (
     CLOSED,
+    CLOSED_CAMPS,
     CLOSED_DISCUSSION,
     CLOSED_RESPONSE,
     DEMO_CONSULTATIONS,
@@ -26,6 +27,7 @@ from demo.loader import create_demo_accounts, load_demo
 from notifications.models import Follow, Notice
 from responses.models import Commitment, CommitmentStatus, CommitmentUpdate, Response, ResponseItem
 from search.models import PendingIndex
+from summaries.opinions import stored
 from summaries.summary import Scope, summarise
 
 
@@ -218,10 +220,11 @@ def test_the_demo_citizen_has_notifications_to_read(settings, django_capture_on_
 def test_the_closed_consultations_page_shows_the_response_and_the_timeline(
     reported, client, django_assert_max_num_queries
 ):
-    # Measured: 29 (one for the footer's legal pages, one for the site's
+    # Measured: 31 (one for the footer's legal pages, one for the site's
     # identity: the SiteIdentity row with its logo, core/identity.py); the
-    # response reads seven of them, whatever its size.
-    with django_assert_max_num_queries(29):
+    # response reads seven of them, whatever its size, the opinion groups two
+    # (the stored analysis with its cursor, the comments it names).
+    with django_assert_max_num_queries(31):
         page = client.get(reported.url)
     assert page.status_code == 200
     html = page.content.decode()
@@ -235,6 +238,23 @@ def test_the_closed_consultations_page_shows_the_response_and_the_timeline(
     # The discussion is there too, and the items link to its comments.
     linked = Comment.objects.filter(response_items__response__consultation=reported).first()
     assert f'href="/c/{linked.pk}/"' in html and f'id="comment-{linked.pk}"' in html
+
+
+def test_the_closed_consultation_shows_its_opinion_groups(reported, client):
+    """The demo's camps form two groups, computed at load, that the public
+    report describes by their comments, with the comments both agree on."""
+    groups = stored(reported)
+    assert groups is not None and groups.current
+    analysis = groups.analysis
+    assert analysis["status"] == "groups" and len(analysis["groups"]) == 2
+    sizes = sorted(group["size"] for group in analysis["groups"])
+    camps = sorted(size for size, _stances in CLOSED_CAMPS)
+    assert all(abs(size - camp) <= 3 for size, camp in zip(sizes, camps, strict=True))
+    assert analysis["bridging"] and analysis["divisive"]
+    html = client.get(reported.url).content.decode()
+    assert 'id="opinion-groups"' in html
+    bridging = Comment.objects.get(pk=analysis["bridging"][0]["comment"])
+    assert f'href="/c/{bridging.pk}/"' in html
 
 
 @pytest.mark.django_db
