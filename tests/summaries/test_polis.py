@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from comments.models import Comment, CommentStatus, ConsultationActivity, Reaction
 from consultations.models import ConsultationPage
@@ -289,9 +290,12 @@ def counts():
     )
 
 
-def run_import(*args):
+def run_import(*args, language="en"):
+    """The command's output; its refusals are in the active language (an
+    operator's), English here unless `language` says otherwise."""
     out, err = io.StringIO(), io.StringIO()
-    call_command("import_polis", *[str(arg) for arg in args], stdout=out, stderr=err)
+    with translation.override(language):
+        call_command("import_polis", *[str(arg) for arg in args], stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -429,6 +433,8 @@ def test_activity_after_now_is_refused(tmp_path, index):
     before = counts()
     with pytest.raises(CommandError, match="activity after now"):
         run_import(folder)
+    with pytest.raises(CommandError, match="actividad posterior a este momento"):
+        run_import(folder, language="es")
     assert counts() == before
 
 
