@@ -119,6 +119,13 @@ class SummaryTerm(models.Model):
                 name="summary_term_term_idx",
             ),
             models.Index(fields=["term", "bucket"], name="summary_term_site_idx"),
+            # The comments' own rows, for a group filtered by date, section
+            # or theme: its comments first, then their terms by primary key.
+            models.Index(
+                fields=["consultation", "created", "bucket", "question", "section"],
+                condition=models.Q(term=""),
+                name="summary_term_comment_idx",
+            ),
         ]
 
     def __str__(self):

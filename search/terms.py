@@ -62,15 +62,13 @@ def summary_terms(text):
     gave it, lowercased (an accented spelling of the same word given later
     takes its place): {"particip": "participación", "transport public":
     "transporte público", "call": "calles"}."""
-    tokens = [
-        (match.lastgroup, match.group())
-        for match in TOKEN.finditer(unicodedata.normalize("NFKC", text or ""))
-    ]
-    language = _language(token for kind, token in tokens if kind == "word")
+    # (link, word, mark): one of the three is not empty.
+    tokens = TOKEN.findall(unicodedata.normalize("NFKC", text or ""))
+    language = _language(token for _link, token, _mark in tokens if token)
     found = {}
     previous = None  # the last kept word of the current sentence: (key, form)
-    for kind, token in tokens:
-        if kind != "word":
+    for _link, token, _mark in tokens:
+        if not token:
             # A link, an address or punctuation ends the sentence.
             previous = None
             continue
@@ -160,7 +158,7 @@ def _keep(found, key, form):
     """The first spelling of a key, unless a later one is the same word
     with its accents."""
     first = found.get(key)
-    if first is None or (first == fold(first) and fold(form) == first and form != first):
+    if first is None or (form != first and first == fold(first) and fold(form) == first):
         found[key] = form
 
 

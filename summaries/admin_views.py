@@ -21,8 +21,9 @@ from core.throttles import limit_exports
 from search.backends.base import IndexUnavailable
 from summaries import charts, export
 from summaries.forms import SummaryFilterForm
+from summaries.opinion_views import summary_section
 from summaries.rules import can_read_summary
-from summaries.summary import summarise
+from summaries.summary_cache import cached_summary
 
 # Tables with more rows than this are folded away in a <details> the
 # planner opens (the chart above shows their shape).
@@ -64,7 +65,7 @@ def load_summary(request, consultation_id):
     the filters are invalid)."""
     consultation = get_object_or_404(ConsultationPage, pk=consultation_id)
     form = SummaryFilterForm(request.GET, consultation=consultation)
-    summary = summarise(form.to_scope(), request=request) if form.is_valid() else None
+    summary = cached_summary(form.to_scope(), request=request) if form.is_valid() else None
     return consultation, form, summary
 
 
@@ -94,6 +95,9 @@ class SummaryView(SummaryPage):
             summary=self.summary,
             unavailable=self.unavailable,
             charts=summary_charts(self.summary) if self.summary else {},
+            opinion_groups=summary_section(self.consultation, self.form, self.request)
+            if self.summary
+            else None,
             query=f"?{query}" if query else "",
             long_table=LONG_TABLE,
         )
@@ -187,7 +191,8 @@ class ExportView(SummaryReadersOnly, View):
             )
             return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
         content_type, render = self.formats[file_format]
-        response = HttpResponse(render(summary), content_type=content_type)
+        groups = summary_section(consultation, form, request)
+        response = HttpResponse(render(summary, groups), content_type=content_type)
         filename = f"{slugify(consultation.slug or consultation.title)}-summary.{file_format}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

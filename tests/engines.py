@@ -63,6 +63,10 @@ BOTH_DATABASES = {
         "per-day figures (TruncDate in the site time zone), window functions, Least, ordering"
     ),
     "tests/summaries/test_admin.py": "the summary page, API and files: the same aggregates",
+    "tests/summaries/test_summary_cache.py": (
+        "the summary cache's state: one query of our own over the cursor, flags, themes "
+        "and the index's last sync; query counts"
+    ),
     "tests/summaries/test_opinions.py": (
         "opinion groups' reads: SQL of our own through a raw cursor, bulk upserts, the "
         "cursor subquery, the one-row claim under concurrent threads, query counts"

@@ -10,6 +10,7 @@ lexemes (tsquery) or quoted strings (FTS5 syntax), never as operators."""
 
 import json
 from collections import defaultdict
+from functools import lru_cache
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
@@ -64,6 +65,7 @@ class PostgreSQL:
     # English keys get their own namespace in the one tsvector, so a query's
     # Spanish route cannot be satisfied by English keys or the other way round.
     PREFIX = {"es": "", "en": "~"}
+    PREFIXES = ("", "~")  # analyse's order: Spanish, English
     MAX_POSITION = 16383  # PostgreSQL's largest word position
     MAX_POSITIONS = 256  # positions PostgreSQL keeps per lexeme
 
@@ -74,18 +76,23 @@ class PostgreSQL:
         return "SELECT comment_id, body FROM comment_search_text"
 
     @staticmethod
+    @lru_cache(maxsize=100_000)
     def lexeme(key):
         return "'" + key.replace("\\", "\\\\").replace("'", "''") + "'"
 
     def vector(self, body):
         """A tsvector literal of the body's keys and their positions."""
         positions = defaultdict(list)
-        for language, found in zip(("es", "en"), analyse(body), strict=True):
+        limit = self.MAX_POSITION
+        for prefix, found in zip(self.PREFIXES, analyse(body), strict=True):
             for position, key in enumerate(found, 1):
-                positions[self.PREFIX[language] + key].append(min(position, self.MAX_POSITION))
+                spots = positions[prefix + key]
+                # Ascending already; only positions past the limit repeat it.
+                if len(spots) < self.MAX_POSITIONS and not (spots and spots[-1] == limit):
+                    spots.append(min(position, limit))
+        lexeme = self.lexeme
         return " ".join(
-            f"{self.lexeme(key)}:{','.join(map(str, sorted(set(spots))[: self.MAX_POSITIONS]))}"
-            for key, spots in positions.items()
+            f"{lexeme(key)}:{','.join(map(str, spots))}" for key, spots in positions.items()
         )
 
     def match_param(self, terms):
@@ -398,7 +405,7 @@ def _term_count_sql(position, group):
     rows = _term_rows(group).order_by()
     parts, params = [], []
     if group.total:
-        inner, values = rows.filter(term="").values("term").query.sql_with_params()
+        inner, values = _comment_rows(group).values("term").query.sql_with_params()
         parts.append(f"SELECT {position:d}, NULL, NULL, COUNT(*) FROM ({inner}) comments")  # noqa: S608
         params += values
     if group.keys is not None:
@@ -429,26 +436,57 @@ def write_terms(cursor, docs, fresh=False):
     if not fresh:
         delete_terms([doc.id for doc in docs])
     # Each published comment's terms, and its own row (term "").
-    rows = [
-        (doc.id, key, form, doc.consultation, doc.question, doc.section, doc.created, sampled)
-        for doc in docs
-        if doc.status == CommentStatus.PUBLISHED
-        for sampled in [bucket(doc.id)]
-        for key, form in [("", ""), *summary_terms(doc.body).items()]
+    published = [
+        (doc, summary_terms(doc.body)) for doc in docs if doc.status == CommentStatus.PUBLISHED
     ]
-    if not rows:
+    if not published:
         return
     table = SummaryTerm._meta.db_table
     columns = "comment_id, term, form, consultation_id, question, section, created, bucket"
     if connection.vendor == "postgresql":
-        # COPY: several times faster than INSERT for the rows of a batch.
+        # COPY's text format written whole: several times faster than
+        # INSERT, and than COPY row by row, for the rows of a batch.
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write("".join(_copy_lines(doc, terms) for doc, terms in published))
         return
+    rows = [
+        (doc.id, key, form, doc.consultation, doc.question, doc.section, doc.created, sampled)
+        for doc, terms in published
+        for sampled in [bucket(doc.id)]
+        for key, form in [("", ""), *terms.items()]
+    ]
     cursor.executemany(
         f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
         rows,
+    )
+
+
+# COPY's text format: these characters are escaped in a field.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_lines(doc, terms):
+    """A comment's rows in COPY's text format: its own (term "") and one
+    per term, in the columns' order."""
+    tail = "\t".join(
+        (
+            "",
+            str(doc.consultation),
+            "\\N" if doc.question is None else str(doc.question),
+            "\\N" if doc.section is None else str(doc.section),
+            doc.created.isoformat(),
+            f"{bucket(doc.id)}\n",
+        )
+    )
+    head = f"{doc.id}\t"
+    return "".join(
+        [
+            f"{head}\t{tail}",
+            *(
+                f"{head}{key.translate(_COPY_ESCAPES)}\t{form.translate(_COPY_ESCAPES)}{tail}"
+                for key, form in terms.items()
+            ),
+        ]
     )
 
 
@@ -458,7 +496,36 @@ def delete_terms(ids):
 
 
 def _term_rows(group):
+    """The group's SummaryTerm rows. Filtered by section, theme or date,
+    they are the terms of the comments whose own rows (term "") match:
+    those are found first (summary_term_comment_idx), then their terms by
+    the primary key, rather than reading all the consultation's (or
+    question's) term rows to keep a week's."""
+    if _narrowed(group):
+        comments = _comment_rows(group).values("comment_id")
+        return SummaryTerm.objects.filter(comment_id__in=comments)
     rows = SummaryTerm.objects.all()
+    if group.consultation is not None:
+        rows = rows.filter(consultation_id=group.consultation)
+    if group.question is not None:
+        rows = rows.filter(question=group.question)
+    if group.buckets < BUCKETS:
+        rows = rows.filter(bucket__lt=group.buckets)
+    return rows
+
+
+def _narrowed(group):
+    return (
+        group.section is not None
+        or bool(group.tag)
+        or group.since is not None
+        or group.until is not None
+    )
+
+
+def _comment_rows(group):
+    """The group's comments: their own rows (term "")."""
+    rows = SummaryTerm.objects.filter(term="")
     if group.consultation is not None:
         rows = rows.filter(consultation_id=group.consultation)
     if group.question is not None:

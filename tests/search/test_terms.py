@@ -647,3 +647,26 @@ def test_a_questions_own_words_and_the_titles_are_left_out(dataset, backend):
         page.pk, questions=[q1], leave_out={q1: ["Las inundaciones"]}, backend=backend
     )
     assert given == {q1: found[q1]}
+
+
+def test_a_tiny_sample_within_a_date_range_gives_the_documented_answer(dataset, backend):
+    """A date-filtered group's comments are found first, then their terms
+    (search/backends/database.py `_term_rows`): the same answer as counting
+    the comments of those hours by hand, sampled."""
+    page = dataset.consultations["A"]
+    since, until = T0 + timedelta(hours=2), T0 + timedelta(hours=12)
+    questions = [question.pk for question in page.ordered_questions]
+    published = [
+        c for c in dataset.comments.values() if c.status == PUBLISHED and since <= c.created < until
+    ]
+    mine = [c for c in published if c.consultation_id == page.pk]
+    assert sample_buckets(len(mine), 2) < BUCKETS  # the background is sampled
+    with override_settings(PUENTE_SUMMARY_TERMS_SAMPLE=2):
+        found = terms_of(
+            page.pk, questions=questions, since=since, until=until, min_count=1, backend=backend
+        )
+    expected = sampled_by_hand(page, questions, published, sample=2, min_count=1, limit=8)
+    assert any(found.values())
+    for scope in questions:
+        got = [(t.key, t.count, t.background) for t in found[scope]]
+        assert got == [(key, count, behind) for key, count, behind, _ in expected[scope]]
