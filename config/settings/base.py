@@ -200,6 +200,13 @@ PUENTE_SITE_NAME = os.environ.get("PUENTE_SITE_NAME", "Puente")
 # New pages' slugs in ASCII ("parques-y-espacios-publicos-2027"); an older
 # slug with accents is still reached without them (consultations/models.py).
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# Wagtail 8's autosave of the page editor is off: on the "add page" form, an
+# autosave still in flight when the editor clicks Publish creates the page
+# first, and the Publish then fails on its own slug (a 500; seen in
+# tests/e2e/test_editor_journey_in_browser.py on a loaded machine). Editors
+# save drafts with "Save draft". Turn it back on once Wagtail serialises the
+# two (WAGTAIL_AUTOSAVE_INTERVAL, milliseconds).
+WAGTAIL_AUTOSAVE_INTERVAL = 0
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
