@@ -70,7 +70,10 @@ if [ -f "$backup/SHA256SUMS" ]; then
 else
     say "warning: $backup has no SHA256SUMS; checking the archives themselves only"
 fi
-pg_restore --list "$backup/database.dump" >/dev/null 2>&1 \
+# The whole archive read through (to SQL, thrown away), not only its table of
+# contents: a dump cut short past its contents list must be refused here,
+# before anything is touched.
+pg_restore --file=/dev/null "$backup/database.dump" >/dev/null 2>&1 \
     || fail "$backup/database.dump is not a pg_dump archive pg_restore can read: nothing was restored"
 tables=$(pg_restore --list "$backup/database.dump" | grep -c ' TABLE DATA ' || true)
 media=""
