@@ -175,7 +175,7 @@ def refresh(consultation_id, settings=None):
     consultation = ConsultationPage.objects.filter(pk=consultation_id).first()
     if consultation is None:
         return []
-    scopes = [WHOLE_CONSULTATION, *(question.pk for question in consultation.ordered_questions)]
+    scopes = _scopes(consultation)
     existing = list(
         OpinionGroups.objects.filter(consultation_id=consultation_id).annotate(
             current=_cursor_subquery()
@@ -184,9 +184,7 @@ def refresh(consultation_id, settings=None):
     # The cursor before the reactions: whatever moves after this is seen by
     # the next refresh.
     cursor = existing[0].current if existing else current_cursor(consultation_id)
-    if sorted(row.question for row in existing) == sorted(scopes) and all(
-        row.cursor == cursor for row in existing
-    ):
+    if _all_at(((row.question, row.cursor) for row in existing), scopes, cursor):
         return sorted(existing, key=lambda row: scopes.index(row.question))
 
     settings = settings or GroupingSettings.from_settings()
@@ -294,11 +292,21 @@ def _is_current(consultation):
     if not rows:
         return False, current_cursor(consultation.pk)
     cursor = rows[0][2]
-    scopes = {WHOLE_CONSULTATION, *(question.pk for question in consultation.ordered_questions)}
-    current = {question for question, _, _ in rows} == scopes and all(
-        stored_cursor == cursor for _, stored_cursor, _ in rows
+    return _all_at((row[:2] for row in rows), _scopes(consultation), cursor), cursor
+
+
+def _scopes(consultation):
+    """The scopes stored for a consultation: the whole, then each question."""
+    return [WHOLE_CONSULTATION, *(question.pk for question in consultation.ordered_questions)]
+
+
+def _all_at(stored, scopes, cursor):
+    """Whether the stored (question, cursor) pairs are exactly `scopes`, all
+    at `cursor`: nothing to recompute."""
+    stored = list(stored)
+    return sorted(question for question, _ in stored) == sorted(scopes) and all(
+        at == cursor for _, at in stored
     )
-    return current, cursor
 
 
 def request_refresh(consultation, now=None):
