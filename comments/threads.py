@@ -10,11 +10,14 @@ from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from accounts.rules import is_participant, refusal_html
+from comments import thread_cache
 from comments.models import Comment, CommentStatus, ConsultationActivity, Reaction
 from core.parse import as_id
 
 THREADS_PER_PAGE = 20
 MAX_DISPLAY_DEPTH = 3
+# The discussion of comments whose question or section the draft no longer has.
+GENERAL_TITLE = _("Comments on parts no longer in the draft")
 # Deleted, hidden and removed comments stay in their threads as tombstones
 # (no text, no author), so that their replies keep their place. Held comments
 # are shown to their author only, marked "awaiting review".
@@ -105,11 +108,17 @@ def changes_after(consultation, after):
 
 
 def current_cursor(consultation):
+    return stored_cursor(consultation) or 0
+
+
+def stored_cursor(consultation):
+    """The consultation's cursor, None when no comment was ever written
+    through comments/actions.py."""
     return (
         ConsultationActivity.objects.filter(pk=consultation.pk)
         .values_list("last_seq", flat=True)
         .first()
-    ) or 0
+    )
 
 
 def load_threads(consultation, user, *, sort=DEFAULT_SORT, expanded=None, page_number=1):
@@ -300,19 +309,14 @@ def discussion_context(consultation, request):
 
     now = timezone.now()
     # The cursor is read before the threads: a write in between is re-sent live.
-    cursor = current_cursor(consultation)
+    stored = stored_cursor(consultation)
+    cursor = stored or 0
     sort = request.GET.get("sort", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
     expanded = request.GET.get("thread") or None
     if expanded and not _valid_anchor(consultation, expanded):
         expanded = None
-    threads, mine = load_threads(
-        consultation,
-        request.user,
-        sort=sort,
-        expanded=expanded,
-        page_number=request.GET.get("page", 1),
-    )
+    page_number = request.GET.get("page", 1)
     session = getattr(request, "session", {})
     draft = session.pop(DRAFT_SESSION_KEY, None)
     if draft and draft.get("consultation") != consultation.pk:
@@ -328,14 +332,9 @@ def discussion_context(consultation, request):
     reply = request.GET.get("reply", "")
     reply_to = as_id(reply)
     sections = consultation.ordered_sections
-    return {
-        "section_threads": [(s, threads.get(anchor_key(section_id=s.pk))) for s in sections],
-        "question_threads": [
-            (q, threads.get(anchor_key(question_id=q.pk))) for q in consultation.ordered_questions
-        ],
-        "general_thread": threads.get("general"),
+    accepts_comments = rules.accepts_comments(consultation, now)
+    context = {
         "section_changed_at": {s.pk: s.changed_at for s in sections},
-        "my_reactions": mine,
         "live_cursor": cursor,
         "sort": sort,
         "sorts": SORT_LABELS,
@@ -346,7 +345,7 @@ def discussion_context(consultation, request):
             if request.user.is_authenticated and not is_participant(request.user)
             else ""
         ),
-        "accepts_comments": rules.accepts_comments(consultation, now),
+        "accepts_comments": accepts_comments,
         "draft": draft,
         "just_posted": just_posted,
         "notice": notice,
@@ -356,6 +355,66 @@ def discussion_context(consultation, request):
         "stances": Stance.choices,
         "max_display_depth": MAX_DISPLAY_DEPTH,
     }
+
+    def load():
+        threads, mine = load_threads(
+            consultation, request.user, sort=sort, expanded=expanded, page_number=page_number
+        )
+        return threads, {**context, "my_reactions": mine}
+
+    cache_page = as_id(page_number) if expanded else 1
+    if (
+        stored is None
+        or draft
+        or just_posted
+        or notice
+        or not thread_cache.cacheable(request, page_number=cache_page)
+    ):
+        threads, context = load()
+    else:
+        key = thread_cache.variant(
+            consultation,
+            request,
+            section_changed_at=context["section_changed_at"],
+            accepts_comments=accepts_comments,
+            sort=sort,
+            expanded=expanded,
+            page_number=cache_page,
+        )
+
+        def render():
+            threads, page_context = load()
+            return thread_cache.render_threads(
+                request, page_context, _titled_threads(consultation, threads)
+            )
+
+        cursor, html = thread_cache.rendered(key, cursor, render)
+        threads = {anchor: thread_cache.RenderedThread(text) for anchor, text in html.items()}
+        context = {**context, "live_cursor": cursor, "my_reactions": {}}
+    return {
+        **context,
+        "section_threads": [(s, threads.get(anchor_key(section_id=s.pk))) for s in sections],
+        "question_threads": [
+            (q, threads.get(anchor_key(question_id=q.pk))) for q in consultation.ordered_questions
+        ],
+        "general_thread": threads.get("general"),
+    }
+
+
+def _titled_threads(consultation, threads):
+    """(anchor key, title, thread) for every discussion the page shows, as
+    consultation_page.html includes them."""
+    titled = [
+        (anchor_key(section_id=s.pk), s.heading, threads.get(anchor_key(section_id=s.pk)))
+        for s in consultation.ordered_sections
+    ]
+    titled += [
+        (anchor_key(question_id=q.pk), q.text, threads.get(anchor_key(question_id=q.pk)))
+        for q in consultation.ordered_questions
+    ]
+    if threads.get("general"):
+        titled.append(("general", str(GENERAL_TITLE), threads["general"]))
+    return titled
 
 
 def _valid_anchor(consultation, key):
