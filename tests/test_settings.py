@@ -2,10 +2,13 @@
 missing or malformed variable stops startup with one line naming it."""
 
 import json
+from importlib import metadata
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from tests.production_helpers import PRODUCTION_ENV, manage, production_env, run_python
+from tests.production_helpers import PRODUCTION_ENV, ROOT, manage, production_env, run_python
 
 SETUP = "import django; django.setup()"
 PASSWORD = "s3cr3t-Pa55"
@@ -69,6 +72,7 @@ MALFORMED = [
     ("email port: a word", {"EMAIL_PORT": "smtp"}, "EMAIL_PORT", "whole number"),
     ("email port: too big", {"EMAIL_PORT": "70000"}, "EMAIL_PORT", "between 1 and 65535"),
     ("email tls: maybe", {"EMAIL_USE_TLS": "maybe"}, "EMAIL_USE_TLS", "true or false"),
+    ("email ssl: maybe", {"EMAIL_USE_SSL": "maybe"}, "EMAIL_USE_SSL", "true or false"),
     (
         "email: tls and ssl",
         {"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "yes"},
@@ -110,6 +114,19 @@ MALFORMED = [
     ),
     ("connect timeout", {"DATABASE_CONNECT_TIMEOUT": "0"}, "DATABASE_CONNECT_TIMEOUT", "least"),
     (
+        "statement timeout: units",
+        {"DATABASE_STATEMENT_TIMEOUT": "30s"},
+        "DATABASE_STATEMENT_TIMEOUT",
+        "whole number",
+    ),
+    (
+        "statement timeout: past what PostgreSQL accepts",
+        {"DATABASE_STATEMENT_TIMEOUT": "2147483648"},
+        "DATABASE_STATEMENT_TIMEOUT",
+        "between 0 and 2147483647",
+    ),
+    ("pgbouncer: maybe", {"DATABASE_PGBOUNCER": "maybe"}, "DATABASE_PGBOUNCER", "true or false"),
+    (
         "s3: endpoint, no bucket",
         {"PUENTE_MEDIA_S3_ENDPOINT_URL": "http://minio:9000"},
         "PUENTE_MEDIA_S3_BUCKET",
@@ -146,8 +163,44 @@ MALFORMED = [
         "PUENTE_MEDIA_S3_ADDRESSING_STYLE",
         "path",
     ),
+    (
+        "s3: signed urls for over a week",
+        {**S3, "PUENTE_MEDIA_S3_QUERYSTRING_EXPIRE": "604801"},
+        "PUENTE_MEDIA_S3_QUERYSTRING_EXPIRE",
+        "between 1 and 604800",
+    ),
+    (
+        "s3: signed urls for an hour, in words",
+        {**S3, "PUENTE_MEDIA_S3_QUERYSTRING_EXPIRE": "1h"},
+        "PUENTE_MEDIA_S3_QUERYSTRING_EXPIRE",
+        "whole number",
+    ),
+    (
+        "s3: custom domain with a scheme",
+        {**S3, "PUENTE_MEDIA_S3_CUSTOM_DOMAIN": "https://cdn.example"},
+        "PUENTE_MEDIA_S3_CUSTOM_DOMAIN",
+        "without scheme",
+    ),
+    (
+        "s3: custom domain with a space",
+        {**S3, "PUENTE_MEDIA_S3_CUSTOM_DOMAIN": "cdn example"},
+        "PUENTE_MEDIA_S3_CUSTOM_DOMAIN",
+        "without scheme",
+    ),
     ("sentinels: no port", {**SENTINEL, "REDIS_SENTINELS": "a:b"}, "REDIS_SENTINELS", "numeric"),
     ("sentinels: no master", SENTINEL, "REDIS_SENTINEL_MASTER", "REDIS_SENTINELS"),
+    (
+        "sentinels: db a word",
+        {**SENTINEL, "REDIS_SENTINEL_MASTER": "m", "REDIS_DB": "one"},
+        "REDIS_DB",
+        "whole number",
+    ),
+    (
+        "sentinels: db negative",
+        {**SENTINEL, "REDIS_SENTINEL_MASTER": "m", "REDIS_DB": "-1"},
+        "REDIS_DB",
+        "at least 0",
+    ),
     (
         "sentinels and a URL",
         {**SENTINEL, "REDIS_URL": "redis://a:6379/0", "REDIS_SENTINEL_MASTER": "m"},
@@ -155,6 +208,13 @@ MALFORMED = [
         "REDIS_SENTINELS",
     ),
     ("redis password alone", {"REDIS_PASSWORD": P}, "REDIS_PASSWORD", "REDIS_SENTINELS"),
+    ("redis cache: http", {"REDIS_CACHE_URL": "http://cache:6379"}, "REDIS_CACHE_URL", "redis://"),
+    (
+        "redis cache: one of two",
+        {"REDIS_CACHE_URL": "redis://a:6379/1,b:6379/1"},
+        "REDIS_CACHE_URL",
+        "redis://",
+    ),
     ("es: no scheme", {"ELASTICSEARCH_URL": "search:9200"}, "ELASTICSEARCH_URL", "http://"),
     (
         "es: credentials in the URL",
@@ -211,6 +271,44 @@ MALFORMED = [
         {"UVICORN_TIMEOUT_KEEP_ALIVE": "long"},
         "UVICORN_TIMEOUT_KEEP_ALIVE",
         "whole number",
+    ),
+    (
+        "graceful shutdown: units",
+        {"UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN": "10s"},
+        "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN",
+        "whole number",
+    ),
+    (
+        "graceful shutdown: negative",
+        {"UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN": "-5"},
+        "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN",
+        "at least 0",
+    ),
+    ("backlog: 0", {"UVICORN_BACKLOG": "0"}, "UVICORN_BACKLOG", "between 1 and"),
+    (
+        "backlog: past a C int",
+        {"UVICORN_BACKLOG": "99999999999"},
+        "UVICORN_BACKLOG",
+        "between 1 and 2147483647",
+    ),
+    ("backlog: a word", {"UVICORN_BACKLOG": "big"}, "UVICORN_BACKLOG", "whole number"),
+    (
+        "ws ping interval: 0",
+        {"UVICORN_WS_PING_INTERVAL": "0"},
+        "UVICORN_WS_PING_INTERVAL",
+        "at least 1",
+    ),
+    (
+        "ws ping interval: not finite",
+        {"UVICORN_WS_PING_INTERVAL": "inf"},
+        "UVICORN_WS_PING_INTERVAL",
+        "finite number",
+    ),
+    (
+        "ws ping timeout: word",
+        {"UVICORN_WS_PING_TIMEOUT": "soon"},
+        "UVICORN_WS_PING_TIMEOUT",
+        "number",
     ),
     (
         "forwarded IPs: a name",
@@ -354,6 +452,45 @@ def test_defaults_one_connection_per_request_local_media_and_no_daphne():
     assert s["server"]["forwarded_allow_ips"] == "127.0.0.1"
 
 
+def requirements_in(path):
+    """The requirements a pip requirements file installs (following -r, not -c)."""
+    found = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r"):
+            found += requirements_in(path.parent / line[2:].strip())
+        elif line and not line.startswith("-"):
+            found.append(Requirement(line))
+    return found
+
+
+def installed_with(requirements):
+    """The names of the distributions these requirements install, with what
+    they depend on (their extras included), from the installed metadata."""
+    names, todo = set(), [(r, r.extras) for r in requirements]
+    while todo:
+        requirement, extras = todo.pop()
+        name = canonicalize_name(requirement.name)
+        if name in names:
+            continue
+        names.add(name)
+        for each in map(Requirement, metadata.requires(name) or ()):
+            markers = [{"extra": extra} for extra in [*extras, ""]]
+            if each.marker is None or any(each.marker.evaluate(m) for m in markers):
+                todo.append((each, each.extras))
+    return names
+
+
+def test_daphne_is_a_development_requirement_only():
+    """channels.testing needs daphne; production serves with uvicorn and
+    must not install it, not even as the dependency of a dependency."""
+    production = installed_with(requirements_in(ROOT / "requirements.txt"))
+    development = installed_with(requirements_in(ROOT / "requirements-dev.txt"))
+    assert {"django", "channels", "uvicorn", "websockets"} <= production
+    assert "daphne" not in production
+    assert "daphne" in development
+
+
 def test_the_connection_pool_and_pgbouncer_settings():
     pooled = settings_with(
         DATABASE_POOL="true",
@@ -466,3 +603,49 @@ def test_server_limits_and_logs_from_the_environment():
     assert server["forwarded_allow_ips"] == "10.0.0.0/8,127.0.0.1"
     assert s["email"] == [465, False, True, 7]
     assert s["root_level"] == "WARNING"
+
+
+SENTRY_CLIENT = """
+import json
+import django
+django.setup()
+import sentry_sdk
+client = sentry_sdk.get_client()
+send = client.options.get("before_send")
+print(json.dumps({
+    "active": client.is_active(),
+    "dsn": client.dsn,
+    "environment": client.options.get("environment"),
+    "release": client.options.get("release"),
+    "traces": client.options.get("traces_sample_rate"),
+    "django": "django" in client.integrations,
+    "before_send": send and f"{send.__module__}.{send.__qualname__}",
+}))
+"""
+
+
+def test_a_valid_sentry_dsn_initialises_the_sdk_with_the_scrubber():
+    # Port 9 on the loopback: nothing listens, so nothing can leave the machine.
+    dsn = "http://publickey@127.0.0.1:9/42"
+    result = run_python(
+        SENTRY_CLIENT,
+        production_env(
+            SENTRY_DSN=dsn,
+            SENTRY_ENVIRONMENT="staging",
+            SENTRY_RELEASE="puente@1234abc",
+            SENTRY_TRACES_SAMPLE_RATE="0.25",
+        ),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "active": True,
+        "dsn": dsn,
+        "environment": "staging",
+        "release": "puente@1234abc",
+        "traces": 0.25,
+        "django": True,
+        "before_send": "core.sentry.scrub",
+    }
+    unset = run_python(SENTRY_CLIENT, production_env())
+    assert unset.returncode == 0, unset.stderr
+    assert json.loads(unset.stdout)["active"] is False

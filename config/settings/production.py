@@ -58,9 +58,10 @@ if _POOL["max_size"] < _POOL["min_size"]:
 _database = env.database("DATABASE_URL", engines=("django.db.backends.postgresql",), conn_max_age=0)
 _options = _database.setdefault("OPTIONS", {})
 _options["connect_timeout"] = env.integer("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
-# Milliseconds any one statement may run (0: no limit). Sent as a startup
-# option, which PgBouncer refuses unless told to ignore it.
-_statement_timeout = env.integer("DATABASE_STATEMENT_TIMEOUT", 0, minimum=0)
+# Milliseconds any one statement may run (0: no limit; PostgreSQL refuses
+# every connection past 2147483647). Sent as a startup option, which
+# PgBouncer refuses unless told to ignore it.
+_statement_timeout = env.integer("DATABASE_STATEMENT_TIMEOUT", 0, minimum=0, maximum=2**31 - 1)
 if _statement_timeout:
     _options["options"] = " ".join(
         filter(None, [_options.get("options", ""), f"-c statement_timeout={_statement_timeout}"])
@@ -256,7 +257,10 @@ PUENTE_SERVER = {
     ),
     "limit_concurrency": env.optional_integer("UVICORN_LIMIT_CONCURRENCY", minimum=1)
     or PUENTE_SERVER["limit_concurrency"],
-    "backlog": env.integer("UVICORN_BACKLOG", PUENTE_SERVER["backlog"], minimum=1),
+    # The socket call takes a C int (the kernel caps it at net.core.somaxconn).
+    "backlog": env.integer(
+        "UVICORN_BACKLOG", PUENTE_SERVER["backlog"], minimum=1, maximum=2**31 - 1
+    ),
     "forwarded_allow_ips": env.ip_networks(
         "PUENTE_FORWARDED_ALLOW_IPS", PUENTE_SERVER["forwarded_allow_ips"]
     ),

@@ -22,10 +22,12 @@ from django.core.management import call_command, get_commands, load_command_clas
 from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from core import scheduled
 from core.management.commands import run_scheduler
 from core.scheduled import Daily, Every, Job, Weekly
+from search.indexing import sync_comments
 from tests.e2e.conftest import database_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -317,6 +319,39 @@ def test_the_scheduler_as_a_process_publishes_the_page(scheduled_page):
     assert result.returncode == 0, result.stderr
     scheduled_page.refresh_from_db()
     assert scheduled_page.live
+
+
+def test_prune_task_results_deletes_only_the_rows_finished_over_a_week_ago(db, settings):
+    settings.TASKS = DATABASE_TASKS
+    now = timezone.now()
+    days = dt.timedelta(days=1)
+
+    def row(status, finished_days_ago=None, queue="default"):
+        pk = sync_comments.enqueue([1]).id
+        finished = finished_days_ago is not None
+        DBTaskResult.objects.filter(pk=pk).update(
+            status=status,
+            queue_name=queue,
+            enqueued_at=now - 30 * days,
+            started_at=now - 30 * days if status != "READY" else None,
+            finished_at=now - finished_days_ago * days if finished else None,
+        )
+        return pk
+
+    # Pruned: finished (either way) over 7 days ago, in any queue.
+    row("SUCCESSFUL", 8)
+    row("FAILED", 30)
+    row("SUCCESSFUL", 8, queue="email")
+    # Kept: finished 6 days ago, and old rows not finished yet.
+    recent = row("SUCCESSFUL", 6)
+    old_queued = row("READY")
+    old_running = row("RUNNING")
+    assert DBTaskResult.objects.count() == 6
+
+    call_command(*scheduled.job("prune_task_results").command, verbosity=0)
+
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
+    assert left == {recent, old_queued, old_running}
 
 
 def test_a_failing_job_is_logged_and_the_next_still_runs(scheduled_page, monkeypatch, caplog):
