@@ -268,6 +268,12 @@ def react_in_camps(page, comments, camps):
     chance = random.Random(CLOSED_CAMP_SEED)
     names = camp_names(sum(size for size, _stances in camps))
     people = demo_people(names)
+    # One transaction: the comments are indexed once, not once per reaction.
+    with transaction.atomic():
+        _react_as_camps(page, comments, camps, people, names, chance)
+
+
+def _react_as_camps(page, comments, camps, people, names, chance):
     stances = ("agree", "disagree", "pass")
     members = iter(names)
     for size, camp in camps:

@@ -49,7 +49,24 @@ def schedule(*comment_ids):
     if not ids:
         return
     _mark(ids, timezone.now())
-    transaction.on_commit(partial(_enqueue, ids), robust=True)
+    # One task per transaction however many changes it made (the demo's
+    # hundreds of reactions, a campaign's decisions): the first callback run
+    # after the commit sends every id scheduled until then, the others find
+    # none. Ids of a transaction rolled back go with the next commit's: a
+    # sync reads the comment as it is, so sending one more costs nothing.
+    connection = transaction.get_connection()
+    pending = connection.__dict__.setdefault(PENDING_ATTRIBUTE, set())
+    pending.update(ids)
+    transaction.on_commit(partial(_send_pending, connection), robust=True)
+
+
+PENDING_ATTRIBUTE = "puente_index_pending"
+
+
+def _send_pending(connection):
+    ids = sorted(connection.__dict__.pop(PENDING_ATTRIBUTE, ()))
+    if ids:
+        _enqueue(ids)
 
 
 def schedule_consultation(consultation_id):
