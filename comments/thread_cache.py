@@ -10,7 +10,8 @@ consultation, its last publication (sections, questions, their texts) and
 when each section last changed, whether it takes comments, the language,
 the time zone, the order, the expanded thread and its page, the address
 (sign-in links come back to it), a token that changes when someone's public
-name does, and the templates' source. The entry holds the cursor it was
+name does, the cache's generation (core/kept.py: a restore or an upgrade
+starts a new one), and the templates' source. The entry holds the cursor it was
 rendered at: every comment write, moderation decision and reaction moves
 the cursor (comments/actions.py), so an entry at the current cursor is
 exactly what a fresh render would show.
@@ -33,6 +34,8 @@ from django.template import RequestContext
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
+
+from core import kept
 
 # Bump when what an entry holds changes shape.
 VERSION = 1
@@ -84,6 +87,7 @@ def variant(
         page_number,
         request.path,
         names_token(),
+        kept.generation(),
         templates_digest(),
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()

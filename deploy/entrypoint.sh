@@ -5,7 +5,7 @@
 #   deploy/entrypoint.sh web                  the app server (manage.py serve: uvicorn)
 #   deploy/entrypoint.sh worker               the background task worker (db_worker)
 #   deploy/entrypoint.sh scheduler            the scheduled jobs (run_scheduler)
-#   deploy/entrypoint.sh release              migrate, then check --deploy; run before web
+#   deploy/entrypoint.sh release              migrate, forget_kept, then check --deploy; run before web
 #   deploy/entrypoint.sh manage ARGS...       any manage.py command
 #
 # Environment: DJANGO_SETTINGS_MODULE (default config.settings.production)
@@ -46,6 +46,9 @@ case "$role" in
     # Idempotent: migrate does nothing when nothing is pending. Static files
     # are collected when the image is built (or by the stack), not here.
     "$PY" manage.py migrate --noinput "$@"
+    # After a restore the cursors went back; after an upgrade the templates
+    # may have changed: renderings kept in the cache are not read again.
+    "$PY" manage.py forget_kept
     exec "$PY" manage.py check --deploy --fail-level "${PUENTE_CHECK_FAIL_LEVEL:-WARNING}"
     ;;
   manage)

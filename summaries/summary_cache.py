@@ -11,8 +11,10 @@ it). Then what the output depends on besides the data: the scope's
 filters, the consultation's dates and last publication (its title and its
 questions' texts), the language, the time zone and the last day shown
 (per day runs to today while the consultation is open), the request's
-scheme and host (the links are absolute), and the terms' backend and
-sample. Anything else (a theme renamed) shows after TIMEOUT at the latest.
+scheme and host (the links are absolute), the terms' backend and sample,
+and the cache's generation (core/kept.py: a restore or an upgrade
+starts a new one). Anything else (a theme renamed) shows after TIMEOUT at
+the latest.
 
 A consultation without a cursor (its comments written in bulk, never
 through comments/actions.py) is computed on every view: nothing would tell
@@ -28,6 +30,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from comments.models import ConsultationActivity, TaggedComment
+from core import kept
 from moderation.models import Flag
 from search.models import IndexState
 from summaries.summary import summarise
@@ -96,6 +99,7 @@ def cache_key(scope, current, *, request=None, now=None, terms_backend=None):
         terms_backend.name if terms_backend is not None else settings.PUENTE_SEARCH_BACKEND,
         settings.PUENTE_SEARCH_INDEX,
         settings.PUENTE_SUMMARY_TERMS_SAMPLE,
+        kept.generation(),
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return f"summary:{VERSION}:{consultation.pk}:{digest}"

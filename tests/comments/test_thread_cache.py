@@ -2,10 +2,12 @@
 a repeat view renders nothing and reads no comment, and every change a
 reader could see shows at the next view."""
 
+import io
 import re
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -197,3 +199,14 @@ def test_comments_written_without_a_cursor_are_read_on_every_view(client, page, 
     view(client, page)
     html, queries = view(client, page)
     assert comment_reads(queries) and "Escrito en bloque" in html
+
+
+def test_forget_kept_renders_them_again(client, page, ana):
+    """After a restore the cursor may come back to a value whose kept entry
+    shows comments the restore took away: deploy/entrypoint.sh release runs
+    `manage.py forget_kept`."""
+    post(ana, page)
+    view(client, page)
+    call_command("forget_kept", stdout=io.StringIO())
+    _, queries = view(client, page)
+    assert comment_reads(queries)

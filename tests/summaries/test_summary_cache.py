@@ -3,9 +3,11 @@ a repeat view reads one row of state and the cache; a reaction, a flag, a
 theme or an index sync computes it again; other filters, languages, hosts
 and days never share an entry."""
 
+import io
 import uuid
 
 import pytest
+from django.core.management import call_command
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -193,3 +195,14 @@ def test_the_api_answers_a_repeat_request_from_the_cache(
     assert kept.json() == computed.json()
     # The summary's twenty-odd queries become the one state query.
     assert len(again) <= len(first) - 15
+
+
+def test_forget_kept_computes_it_again(data, cursor, terms_backend, django_assert_max_num_queries):
+    """A restore takes the cursor back: `manage.py forget_kept` (run by
+    deploy/entrypoint.sh release) starts a new generation of entries."""
+    first = view(data, terms_backend)
+    call_command("forget_kept", stdout=io.StringIO())
+    with django_assert_max_num_queries(40) as captured:
+        again = view(data, terms_backend)
+    assert len(captured) > 1  # computed again
+    assert again.generated >= first.generated and figures(again) == figures(first)
