@@ -29,6 +29,9 @@ command -v msgfmt >/dev/null || missing+=(gettext)
 # system's nginx is never used).
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v openssl >/dev/null || missing+=(openssl) # the stack test's TLS certificate
+# systemd-analyze for the lint gate's check of deploy/systemd (it skips,
+# saying so, without it; installing the package starts nothing here).
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing Debian packages: ${missing[*]}" >&2
