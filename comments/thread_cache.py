@@ -97,13 +97,13 @@ def variant(
 def rendered(key, cursor, render):
     """(cursor, {anchor key: HTML}) for the threads at `cursor` or, while
     another request renders that state, the last one rendered before it."""
-    kept = cache.get(key)
-    if kept is not None and kept[0] >= cursor:
-        return kept
+    found = cache.get(key)
+    if found is not None and found[0] >= cursor:
+        return found
     lock = f"{key}:rendering"
     locked = cache.add(lock, 1, RENDER_LOCK_SECONDS)
-    if kept is not None and not locked:
-        return kept
+    if found is not None and not locked:
+        return found
     try:
         htmls = render()
         cache.set(key, (cursor, htmls), TIMEOUT)

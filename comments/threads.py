@@ -363,15 +363,9 @@ def discussion_context(consultation, request):
         return threads, {**context, "my_reactions": mine}
 
     cache_page = as_id(page_number) if expanded else 1
-    if (
-        stored is None
-        or draft
-        or just_posted
-        or notice
-        or not thread_cache.cacheable(request, page_number=cache_page)
-    ):
-        threads, context = load()
-    else:
+    key = None
+    shared = stored is not None and not (draft or just_posted or notice)
+    if shared and thread_cache.cacheable(request, page_number=cache_page):
         key = thread_cache.variant(
             consultation,
             request,
@@ -381,6 +375,9 @@ def discussion_context(consultation, request):
             expanded=expanded,
             page_number=cache_page,
         )
+    if key is None:
+        threads, context = load()
+    else:
 
         def render():
             threads, page_context = load()
