@@ -25,7 +25,6 @@ is rendered on every view: nothing would tell the cache of a change.
 """
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -127,11 +126,7 @@ def render_threads(request, context, titled_threads):
 
 
 def names_token():
-    token = cache.get(NAMES_KEY)
-    if token is None:
-        cache.add(NAMES_KEY, uuid.uuid4().hex, None)
-        token = cache.get(NAMES_KEY)
-    return token
+    return kept.token(NAMES_KEY)
 
 
 def forget_names(sender, instance, created, update_fields=None, **kwargs):
@@ -139,7 +134,7 @@ def forget_names(sender, instance, created, update_fields=None, **kwargs):
     no kept thread shows the old one."""
     if created or (update_fields is not None and not NAME_FIELDS & set(update_fields)):
         return
-    cache.set(NAMES_KEY, uuid.uuid4().hex, None)
+    kept.renew(NAMES_KEY)
 
 
 _templates_digest = None

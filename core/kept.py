@@ -17,12 +17,22 @@ KEY = "kept:generation"
 
 
 def generation():
-    token = cache.get(KEY)
-    if token is None:
-        cache.add(KEY, uuid.uuid4().hex, None)
-        token = cache.get(KEY)
-    return token
+    return token(KEY)
 
 
 def forget_all():
-    cache.set(KEY, uuid.uuid4().hex, None)
+    renew(KEY)
+
+
+def token(key):
+    """The token kept under `key`, made the first time it is asked for."""
+    found = cache.get(key)
+    if found is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        found = cache.get(key)
+    return found
+
+
+def renew(key):
+    """A new token under `key`: keys made with the old one are not read again."""
+    cache.set(key, uuid.uuid4().hex, None)

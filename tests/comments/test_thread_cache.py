@@ -27,16 +27,6 @@ def page(make_consultation, no_rate_limits):
     return make_consultation(sections=[("Objeto", "Qué regula.")], questions=["¿Qué cambiarías?"])
 
 
-@pytest.fixture
-def ana(make_user):
-    return make_user("citizen", display_name="Ana")
-
-
-@pytest.fixture
-def beto(make_user):
-    return make_user("citizen", display_name="Beto")
-
-
 def post(user, page, body="Un comentario", **kwargs):
     kwargs.setdefault("question", page.ordered_questions[0].pk)
     return actions.do_post_comment(user, page, body=body, **kwargs)
@@ -110,7 +100,7 @@ def test_every_kind_of_change_shows_at_the_next_view(client, page, ana, beto, ma
 def test_a_changed_public_name_shows_at_the_next_view(client, page, ana):
     post(ana, page)
     html, _ = view(client, page)
-    assert "Ana" in html
+    assert "Ana Pública" in html
     do_change_display_name(ana, "Ana María")
     html, _ = view(client, page)
     assert "Ana María" in html
